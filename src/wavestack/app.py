@@ -1,0 +1,58 @@
+"""The FastAPI application: health, docs, and the routers of the enabled services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from wavestack import __version__
+from wavestack.bootstrap import Container
+from wavestack.deps import container_of
+from wavestack.kernel.web import RequestContextMiddleware, install_error_handlers
+from wavestack.registry import select_services
+
+DESCRIPTION = """Self-hosted creator automation.
+
+Get a token with `POST /api/auth/token` (client credentials), then send it as
+`Authorization: Bearer <token>`. Errors come as `{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(container: Container, *, only: set[str] | None = None) -> FastAPI:
+    """Build the app around a container, serving all services or just `only`."""
+    app = FastAPI(
+        title="WaveStack",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url="/api/redoc",
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    async def health(request: Request) -> JSONResponse:
+        """Report liveness and whether the database answers."""
+        db_ok = True
+        try:
+            with container_of(request).db.read_engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            db_ok = False
+        body: dict[str, Any] = {
+            "status": "ok" if db_ok else "degraded",
+            "version": __version__,
+            "database": "ok" if db_ok else "unavailable",
+        }
+        return JSONResponse(body, status_code=200 if db_ok else 503)
+
+    app.add_api_route("/health", health, methods=["GET"], tags=["health"])
+    app.add_api_route("/api/health", health, methods=["GET"], tags=["health"])
+    for spec in select_services(only):
+        if spec.router is not None:
+            app.include_router(spec.router)
+    return app

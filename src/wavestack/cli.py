@@ -1,0 +1,217 @@
+"""The `wavestack` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from wavestack.bootstrap import Container, bootstrap
+from wavestack.kernel.config import Settings
+from wavestack.kernel.errors import AppError
+from wavestack.kernel.logging import configure_logging
+from wavestack.migrations.runner import upgrade
+from wavestack.registry import SERVICE_NAMES
+from wavestack.runtime import ALL_ROLES, Role, ensure_first_run_credentials, serve
+from wavestack.services import auth
+
+app = typer.Typer(
+    help="WaveStack: self-hosted creator automation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
+client_app = typer.Typer(help="Manage API clients.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(client_app, name="client")
+console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default ./data or WAVESTACK_DATA_DIR)."),
+]
+Host = Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")]
+Port = Annotated[int | None, typer.Option(help="Port to bind (default 8080).")]
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _container(data_dir: Path | None, **overrides: Any) -> Container:
+    settings = _settings(data_dir=data_dir, **overrides)
+    configure_logging(settings)
+    return bootstrap(settings)
+
+
+def _emit(obj: Any) -> None:
+    typer.echo(json.dumps(obj))
+
+
+def _fail(exc: AppError) -> typer.Exit:
+    console.print(f"[red]{exc.code}:[/red] {exc.message}")
+    return typer.Exit(1)
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date."""
+    container = _container(data_dir)
+    try:
+        upgrade(container.db.engine)
+    finally:
+        container.close()
+    console.print("[green]database is up to date[/green]")
+
+
+@app.command()
+def up(host: Host = None, port: Port = None, data_dir: DataDir = None) -> None:
+    """Migrate, then run the API, job worker and scheduler in one process."""
+    container = _container(data_dir, host=host, port=port)
+    settings = container.settings
+    try:
+        upgrade(container.db.engine)
+        first = ensure_first_run_credentials(container)
+        url = settings.resolved_public_url
+        lines = [
+            f"API        {url}/api",
+            f"API docs   {url}/api/docs",
+            f"Data dir   {settings.data_dir.resolve()}",
+            f"Database   {container.db.engine.url.render_as_string(hide_password=True)}",
+            f"Jobs       {'Redis' if settings.redis_url else 'SQLite (in-process workers)'}",
+        ]
+        if first is not None:
+            lines += [
+                "",
+                "First start: created organization 'Default' and an admin API client.",
+                f"  org_id         {first['org_id']}",
+                f"  client_id      {first['client_id']}",
+                f"  client_secret  {first['client_secret']}",
+                f"  (saved, mode 0600, in {settings.data_dir / 'first-run-credentials.json'})",
+                "Get a token:",
+                f"  wavestack token --data-dir {settings.data_dir} "
+                f"--client-id {first['client_id']} --client-secret {first['client_secret']}",
+            ]
+        console.rule("WaveStack is starting")
+        console.print("\n".join(lines), soft_wrap=True, highlight=False)
+        console.rule()
+        serve(container, roles=ALL_ROLES, only=None)
+    finally:
+        container.close()
+
+
+@app.command("serve")
+def serve_command(
+    only: Annotated[
+        str | None,
+        typer.Option(help=f"Comma-separated services: {', '.join(sorted(SERVICE_NAMES))}"),
+    ] = None,
+    role: Annotated[
+        list[Role] | None, typer.Option(help="Run only these roles (repeatable); default all.")
+    ] = None,
+    host: Host = None,
+    port: Port = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Run some roles and services of WaveStack (no migration; run `wavestack migrate` first)."""
+    selected = {s.strip() for s in only.split(",") if s.strip()} if only else None
+    if selected and selected - SERVICE_NAMES:
+        console.print(f"[red]unknown service(s):[/red] {', '.join(selected - SERVICE_NAMES)}")
+        raise typer.Exit(2)
+    container = _container(data_dir, host=host, port=port)
+    try:
+        serve(container, roles=frozenset(role) if role else ALL_ROLES, only=selected)
+    finally:
+        container.close()
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Run job workers only (scale out by starting more of these)."""
+    container = _container(data_dir)
+    try:
+        serve(container, roles=frozenset({Role.worker}), only=None)
+    finally:
+        container.close()
+
+
+@org_app.command("create")
+def org_create(
+    name: str,
+    slug: Annotated[
+        str | None, typer.Option(help="URL-safe id; derived from NAME if absent.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an organization and print it as JSON."""
+    container = _container(data_dir)
+    try:
+        org = auth.create_organization(
+            container.uow(), auth.OrganizationCreate(name=name, slug=slug)
+        )
+    except ValidationError as exc:
+        console.print(f"[red]invalid organization:[/red] {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    except AppError as exc:
+        raise _fail(exc) from exc
+    finally:
+        container.close()
+    _emit({"id": org.id, "name": org.name, "slug": org.slug})
+
+
+@client_app.command("create")
+def client_create(
+    org: Annotated[str, typer.Option("--org", help="Organization id.")],
+    scopes: Annotated[str, typer.Option(help="Space-separated scopes.")] = "admin",
+    name: Annotated[str, typer.Option(help="A label for the client.")] = "default",
+    data_dir: DataDir = None,
+) -> None:
+    """Create API client credentials and print them as JSON (the secret is shown only once)."""
+    container = _container(data_dir)
+    try:
+        creds = auth.create_client(
+            container.uow(), auth.ClientCreate(org_id=org, name=name, scopes=scopes.split())
+        )
+    except ValidationError as exc:
+        console.print(f"[red]invalid client:[/red] {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    except AppError as exc:
+        raise _fail(exc) from exc
+    finally:
+        container.close()
+    _emit(creds.model_dump())
+
+
+@app.command()
+def token(
+    client_id: Annotated[str, typer.Option("--client-id")],
+    client_secret: Annotated[str, typer.Option("--client-secret")],
+    scope: Annotated[str | None, typer.Option(help="Space-separated scopes to ask for.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Print an access token for client credentials."""
+    container = _container(data_dir)
+    try:
+        response = auth.issue_token(
+            container.uow(),
+            container.tokens,
+            auth.TokenRequest(client_id=client_id, client_secret=client_secret, scope=scope),
+        )
+    except AppError as exc:
+        raise _fail(exc) from exc
+    finally:
+        container.close()
+    typer.echo(response.access_token)
+
+
+def main() -> None:
+    """Run the CLI."""
+    app()

@@ -1,0 +1,52 @@
+"""FastAPI dependencies shared by the routers: the container, the caller, a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from fastapi import Request, Response
+
+from wavestack.kernel.auth import Principal
+from wavestack.kernel.errors import Forbidden, RateLimited, Unauthorized
+
+if TYPE_CHECKING:
+    from wavestack.bootstrap import Container
+
+
+def container_of(request: Request) -> Container:
+    """Return the container the app was built with."""
+    container: Container = request.app.state.container
+    return container
+
+
+def authenticate_request(request: Request) -> Principal:
+    """Verify the bearer token and the `X-Org-Id` header against it."""
+    container = container_of(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    principal = container.tokens.verify(token.strip())
+    claimed_org = request.headers.get("x-org-id")
+    if claimed_org is not None and claimed_org != principal.org_id:
+        raise Forbidden("X-Org-Id does not match the organization of the token")
+    return principal
+
+
+def require(scope: str, *, area: str = "core") -> Callable[..., Awaitable[Principal]]:
+    """Depend on a caller holding `scope`, counted against the rate limit of `area`."""
+
+    async def dependency(request: Request, response: Response) -> Principal:
+        principal = authenticate_request(request)
+        container = container_of(request)
+        limit = getattr(container.settings.rate_limits, area)
+        quota = container.rate_limiter.hit(f"{principal.client_id}:{area}", limit=limit)
+        if not quota.allowed:
+            raise RateLimited("rate limit exceeded, retry later", headers=quota.headers())
+        response.headers.update(quota.headers())
+        if not principal.allows(scope):
+            raise Forbidden(f"this token lacks the scope {scope!r}")
+        return principal
+
+    return dependency

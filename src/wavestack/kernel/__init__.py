@@ -1,0 +1,1 @@
+"""Mechanisms shared by every service: configuration, data, auth, jobs, events, storage, HTTP."""

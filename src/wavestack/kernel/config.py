@@ -1,0 +1,132 @@
+"""Typed settings read once from `WAVESTACK_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
+
+
+class RateLimits(BaseSettings):
+    """Requests per minute per API client, by area."""
+
+    model_config = SettingsConfigDict(env_prefix="WAVESTACK_RATE_LIMIT_", extra="ignore")
+
+    core: int = Field(
+        1200, ge=1, description="Core API calls (queue, projects, assets, status reads)."
+    )
+    clip: int = Field(60, ge=1, description="Clip job creation.")
+    ai: int = Field(120, ge=1, description="AI generation calls.")
+    ingest: int = Field(6000, ge=1, description="Chat ingest batches.")
+    publish: int = Field(120, ge=1, description="Publisher calls.")
+    token: int = Field(60, ge=1, description="Token requests per client id.")
+
+
+class Settings(BaseSettings):
+    """Every knob of a WaveStack install. Tests build this directly instead of editing the env."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WAVESTACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production", "test"] = Field(
+        "development", description="`production` refuses placeholder secrets and ephemeral keys."
+    )
+    data_dir: Path = Field(Path("data"), description="Where SQLite, jobs, keys and files live.")
+    host: str = Field("127.0.0.1", description="Address the API binds to.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the API binds to.")
+    public_url: str | None = Field(
+        None, description="Base URL clients reach the API at (default http://HOST:PORT)."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default `sqlite:///<data dir>/wavestack.db`."
+    )
+    redis_url: str | None = Field(
+        None, description="When set: jobs, events and rate limits go through this Redis."
+    )
+    db_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size.")
+    log_level: str = Field("INFO", description="Logging level.")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="`auto` is pretty on a terminal and JSON otherwise."
+    )
+    auth_keys_dir: Path | None = Field(
+        None, description="RS256 key files; default `<data dir>/keys`; `-` for ephemeral keys."
+    )
+    auth_issuer: str = Field("wavestack", description="JWT `iss` claim.")
+    auth_audience: str = Field("wavestack-api", description="JWT `aud` claim.")
+    auth_key_id: str = Field("wavestack-1", description="JWT header `kid`.")
+    auth_token_ttl_seconds: int = Field(3600, ge=60, le=86400 * 30, description="Token lifetime.")
+    auth_leeway_seconds: int = Field(30, ge=0, le=600, description="Clock skew allowed on tokens.")
+    secret_key: str | None = Field(
+        None,
+        description="Fernet key encrypting secrets at rest; default a key file in the keys dir.",
+    )
+    max_upload_bytes: int = Field(
+        2 * 1024**3, ge=1, description="Largest asset upload accepted, in bytes."
+    )
+    storage_dir: Path | None = Field(
+        None, description="Local file storage; default `<data dir>/files`."
+    )
+    http_timeout_seconds: float = Field(15.0, gt=0, description="Outbound HTTP timeout.")
+    http_allow_private: bool = Field(
+        False, description="Allow outbound HTTP to private, loopback and link-local addresses."
+    )
+    http_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDR ranges reachable even though private (e.g. a LAN n8n).",
+    )
+    worker_threads: int = Field(4, ge=1, le=64, description="Job worker threads in `up`/`worker`.")
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=30, description="Delivery tries per webhook event."
+    )
+    webhook_retry_delay_seconds: float = Field(
+        2.0, ge=0, description="First retry delay; doubles on each try."
+    )
+    outbox_poll_seconds: float = Field(0.5, gt=0, description="How often the outbox is polled.")
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+
+    @field_validator("http_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key is not None and self.secret_key.lower() in PLACEHOLDER_SECRETS:
+                raise ValueError("WAVESTACK_SECRET_KEY is a placeholder; set a real Fernet key")
+            if self.auth_keys_dir is not None and str(self.auth_keys_dir) == "-":
+                raise ValueError("ephemeral auth keys are not allowed in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'wavestack.db').resolve()}"
+
+    @property
+    def resolved_keys_dir(self) -> Path | None:
+        """Return the key directory, or None for ephemeral in-memory keys."""
+        if self.auth_keys_dir is None:
+            return self.data_dir / "keys"
+        if str(self.auth_keys_dir) == "-":
+            return None
+        return self.auth_keys_dir
+
+    @property
+    def resolved_storage_dir(self) -> Path:
+        """Return the local file storage root."""
+        return self.storage_dir or self.data_dir / "files"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Return the base URL the API is reachable at."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -1,0 +1,260 @@
+"""The transactional outbox: rows written with the change, sent after commit, at least once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, Text, delete, or_, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wavestack.kernel.bus import LiveBus
+from wavestack.kernel.clock import as_utc, utcnow
+from wavestack.kernel.db import Base, Database
+from wavestack.kernel.ids import new_id
+from wavestack.kernel.jobs import JobQueue, RetryPolicy
+from wavestack.kernel.logging import get_logger
+from wavestack.kernel.messages import Envelope, Job
+
+log = get_logger(__name__)
+
+HANDLE_EVENT_TASK = "kernel.handle_event"
+LEASE = timedelta(seconds=30)
+
+
+class OutboxRecord(Base):
+    """One event or job waiting to leave; written in the same transaction as the change."""
+
+    __tablename__ = "kernel_outbox"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(8))  # "event" | "job"
+    name: Mapped[str] = mapped_column(String(120))
+    org_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[dict[str, Any]]
+    eta: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(36))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    @classmethod
+    def for_event(cls, envelope: Envelope) -> OutboxRecord:
+        """Build the row for an event envelope."""
+        return cls(
+            id=envelope.id,
+            kind="event",
+            name=envelope.type,
+            org_id=envelope.org_id,
+            payload=envelope.model_dump(mode="json"),
+        )
+
+    @classmethod
+    def for_job(cls, job: Job, *, eta: datetime | None) -> OutboxRecord:
+        """Build the row for a job."""
+        return cls(
+            id=new_id(), kind="job", name=job.job_name, payload=job.model_dump(mode="json"), eta=eta
+        )
+
+
+EventHandler = Callable[[Envelope], None]
+
+
+@dataclass
+class Subscribers:
+    """Durable event handlers by name; each runs as its own retried job."""
+
+    _handlers: dict[str, tuple[frozenset[str], EventHandler]] = field(default_factory=dict)
+
+    def add(self, name: str, event_types: set[str] | frozenset[str], handler: EventHandler) -> None:
+        """Subscribe `handler` to event types (`*` for all) under a unique, stable name."""
+        if name in self._handlers:
+            raise ValueError(f"subscriber {name!r} registered twice")
+        self._handlers[name] = (frozenset(event_types), handler)
+
+    def matching(self, event_type: str) -> list[str]:
+        """Return the names of the subscribers of an event type."""
+        return [
+            name
+            for name, (types, _) in self._handlers.items()
+            if event_type in types or "*" in types
+        ]
+
+    def run(self, payload: dict[str, Any]) -> None:
+        """Run one subscriber for one envelope (the body of the handle-event job)."""
+        _, handler = self._handlers[payload["subscriber"]]
+        handler(Envelope.model_validate(payload["envelope"]))
+
+
+class OutboxDispatcher:
+    """Claims undispatched rows with a lease and routes them to jobs, handlers and the live bus.
+
+    Several dispatchers (API and worker processes) may run at once: a lease taken in one short
+    transaction keeps them from sending the same row twice, and an expired lease (a crashed
+    process) makes the row claimable again.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobQueue,
+        bus: LiveBus,
+        subscribers: Subscribers,
+        *,
+        poll_seconds: float = 0.5,
+        batch_size: int = 100,
+        handler_policy: RetryPolicy | None = None,
+    ) -> None:
+        self._db = db
+        self._jobs = jobs
+        self._bus = bus
+        self._subscribers = subscribers
+        self._poll = poll_seconds
+        self._batch = batch_size
+        self._owner = new_id()
+        self._wakeup = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        jobs.register(HANDLE_EVENT_TASK, subscribers.run, handler_policy or RetryPolicy(retries=5))
+
+    def wake(self) -> None:
+        """Ask the dispatcher thread to run now; inline when no thread runs (tests, CLI)."""
+        if self._thread is not None:
+            self._wakeup.set()
+        elif self._jobs.immediate:
+            self.dispatch_pending()
+
+    def _claim(self) -> list[OutboxRecord]:
+        now = utcnow()
+        with self._db.session() as session:
+            query = (
+                select(OutboxRecord.id)
+                .where(
+                    OutboxRecord.dispatched_at.is_(None),
+                    or_(OutboxRecord.lease_until.is_(None), OutboxRecord.lease_until < now),
+                )
+                .order_by(OutboxRecord.id)
+                .limit(self._batch)
+            )
+            if self._db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            ids = list(session.scalars(query))
+            if not ids:
+                session.rollback()
+                return []
+            session.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id.in_(ids))
+                .values(lease_owner=self._owner, lease_until=now + LEASE)
+            )
+            rows = list(
+                session.scalars(
+                    select(OutboxRecord)
+                    .where(OutboxRecord.id.in_(ids), OutboxRecord.lease_owner == self._owner)
+                    .order_by(OutboxRecord.id)
+                )
+            )
+            session.commit()
+            return rows
+
+    def _route(self, row: OutboxRecord) -> None:
+        if row.kind == "job":
+            eta = as_utc(row.eta) if row.eta is not None else None
+            self._jobs.enqueue(row.name, row.payload, eta=eta)
+            return
+        envelope = Envelope.model_validate(row.payload)
+        for name in self._subscribers.matching(envelope.type):
+            self._jobs.enqueue(HANDLE_EVENT_TASK, {"subscriber": name, "envelope": row.payload})
+        try:
+            self._bus.publish(envelope)
+        except Exception:
+            # Live listeners are best effort; durable handlers were already queued.
+            log.exception("live bus publish failed", event_type=envelope.type)
+
+    def dispatch_pending(self) -> int:
+        """Dispatch everything claimable now; returns how many rows left the outbox."""
+        # One pass at a time per process: inline wakes from several request threads
+        # would otherwise each claim a batch and interleave their order.
+        with self._lock:
+            sent = 0
+            while True:
+                rows = self._claim()
+                if not rows:
+                    return sent
+                done: list[str] = []
+                for row in rows:
+                    try:
+                        self._route(row)
+                        done.append(row.id)
+                    except Exception as exc:
+                        log.exception("outbox dispatch failed", outbox_id=row.id, name=row.name)
+                        self._record_failure(row, exc)
+                self._mark_dispatched(done)
+                sent += len(done)
+                if len(done) < len(rows):
+                    return sent
+
+    def _mark_dispatched(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id.in_(ids))
+                .values(dispatched_at=utcnow(), lease_until=None)
+            )
+            session.commit()
+
+    def _record_failure(self, row: OutboxRecord, exc: Exception) -> None:
+        delay = min(2 ** min(row.attempts, 8), 300)
+        with self._db.session() as session:
+            session.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id == row.id)
+                .values(
+                    attempts=OutboxRecord.attempts + 1,
+                    last_error=repr(exc)[:2000],
+                    lease_until=utcnow() + timedelta(seconds=delay),
+                )
+            )
+            session.commit()
+
+    def purge_dispatched(self, *, older_than: timedelta) -> int:
+        """Delete rows dispatched before the cut-off; returns how many."""
+        with self._db.session() as session:
+            result = session.execute(
+                delete(OutboxRecord).where(OutboxRecord.dispatched_at < utcnow() - older_than)
+            )
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def start(self) -> None:
+        """Run the dispatch loop in a daemon thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.dispatch_pending()
+            except Exception:
+                log.exception("outbox pass failed")
+            self._wakeup.wait(self._poll)
+            self._wakeup.clear()
+
+    def stop(self) -> None:
+        """Finish the current pass and stop the thread."""
+        self._stop.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None

@@ -1,0 +1,34 @@
+"""Base models for the HTTP edge: camelCase JSON, strict input, one list shape."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    """A response model: snake_case in Python, camelCase on the wire (as the seed's core API)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class ApiInput(ApiModel):
+    """A request model: unknown fields are an error, so typos do not pass silently."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
+    )
+
+
+T = TypeVar("T")
+
+
+class Page(ApiModel, Generic[T]):
+    """One page of a list, with the total across all pages."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

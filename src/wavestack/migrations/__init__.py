@@ -1,0 +1,1 @@
+"""Alembic migrations, one linear history, run by `wavestack migrate` and `wavestack up`."""

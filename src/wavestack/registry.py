@@ -1,0 +1,50 @@
+"""The explicit list of services: their routers and what they install into the container."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter
+
+from wavestack.services.auth import api as auth_api
+from wavestack.services.cms import api as cms_api
+from wavestack.services.cms import handlers as cms_handlers
+from wavestack.services.content_queue import api as queue_api
+from wavestack.services.publishing import api as publishing_api
+from wavestack.services.webhooks import api as webhooks_api
+from wavestack.services.webhooks import handlers as webhooks_handlers
+
+if TYPE_CHECKING:
+    from wavestack.bootstrap import Container
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service: its HTTP routes and its jobs, subscribers and schedules."""
+
+    name: str
+    router: APIRouter | None = None
+    install: Callable[[Container], None] | None = None
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("auth", router=auth_api.router),
+    ServiceSpec("cms", router=cms_api.router, install=cms_handlers.install),
+    ServiceSpec("content_queue", router=queue_api.router),
+    ServiceSpec("publishing", router=publishing_api.router),
+    ServiceSpec("webhooks", router=webhooks_api.router, install=webhooks_handlers.install),
+)
+
+SERVICE_NAMES = frozenset(spec.name for spec in SERVICES)
+
+
+def select_services(only: set[str] | None) -> list[ServiceSpec]:
+    """Return the services to serve; auth always comes along so tokens work."""
+    if not only:
+        return list(SERVICES)
+    unknown = only - SERVICE_NAMES
+    if unknown:
+        raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
+    return [spec for spec in SERVICES if spec.name in only or spec.name == "auth"]

@@ -1,0 +1,102 @@
+"""Process roles: the API server, job workers, the scheduler, or all of them in one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+import uvicorn
+
+from wavestack.app import create_app
+from wavestack.bootstrap import Container
+from wavestack.kernel.logging import get_logger
+from wavestack.services import auth
+
+log = get_logger(__name__)
+
+
+class Role(StrEnum):
+    """What a process does."""
+
+    api = "api"
+    worker = "worker"
+    scheduler = "scheduler"
+
+
+ALL_ROLES = frozenset(Role)
+
+
+def ensure_first_run_credentials(container: Container) -> dict[str, str] | None:
+    """On an empty database create a default organization and an admin client; return them."""
+    if auth.count_organizations(container.uow(write=False)) > 0:
+        return None
+    org = auth.create_organization(container.uow(), auth.OrganizationCreate(name="Default"))
+    creds = auth.create_client(
+        container.uow(), auth.ClientCreate(org_id=org.id, name="first-run", scopes=["admin"])
+    )
+    record = {
+        "org_id": org.id,
+        "org_slug": org.slug,
+        "client_id": creds.client_id,
+        "client_secret": creds.client_secret,
+    }
+    path = container.settings.data_dir / "first-run-credentials.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(record, fh, indent=2)
+    return record
+
+
+def credentials_file(container: Container) -> Path:
+    """Return where the first-run credentials were saved."""
+    return container.settings.data_dir / "first-run-credentials.json"
+
+
+@contextmanager
+def background_roles(container: Container, roles: frozenset[Role]) -> Iterator[None]:
+    """Run the outbox dispatcher and job consumers for the roles while the block runs."""
+    consumer = None
+    if roles & {Role.worker, Role.scheduler}:
+        workers = container.settings.worker_threads if Role.worker in roles else 1
+        consumer = container.jobs.consumer(workers=workers, periodic=Role.scheduler in roles)
+        consumer.start()
+    # Every role that writes dispatches the outbox; leases keep several dispatchers apart.
+    container.dispatcher.start()
+    try:
+        yield
+    finally:
+        container.dispatcher.stop()
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+def serve(container: Container, *, roles: frozenset[Role], only: set[str] | None) -> None:
+    """Run the given roles until interrupted (Ctrl-C or SIGTERM)."""
+    settings = container.settings
+    with background_roles(container, roles):
+        if Role.api in roles:
+            config = uvicorn.Config(
+                create_app(container, only=only),
+                host=settings.host,
+                port=settings.port,
+                log_config=None,
+                access_log=False,
+                proxy_headers=False,
+            )
+            server = uvicorn.Server(config)
+            server.run()
+            if not server.started:
+                raise SystemExit(f"could not start the API on {settings.host}:{settings.port}")
+        else:
+            stop = threading.Event()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stop.set())
+            log.info("running", roles=sorted(roles))
+            stop.wait()
+    log.info("stopped")

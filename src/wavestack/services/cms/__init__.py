@@ -1,0 +1,20 @@
+"""CMS: projects and assets. Other services call these functions only."""
+
+from wavestack.services.cms.schemas import AssetRead, ProjectRead
+from wavestack.services.cms.service import (
+    add_stored_asset,
+    asset_exists,
+    asset_key,
+    get_asset,
+    project_exists,
+)
+
+__all__ = [
+    "AssetRead",
+    "ProjectRead",
+    "add_stored_asset",
+    "asset_exists",
+    "asset_key",
+    "get_asset",
+    "project_exists",
+]

@@ -1,0 +1,323 @@
+"""Use cases of projects and assets. Asset bytes live in file storage, metadata here."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+import httpx
+from sqlalchemy import select
+
+from wavestack.kernel.errors import NotFound, ValidationFailed
+from wavestack.kernel.ids import new_id
+from wavestack.kernel.queries import get_for_org, page
+from wavestack.kernel.schemas import Page
+from wavestack.kernel.storage import FileStorage
+from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.cms.events import (
+    AssetCreated,
+    AssetDeleted,
+    AssetFailed,
+    AssetReady,
+    FetchAsset,
+)
+from wavestack.services.cms.models import Asset, Project
+from wavestack.services.cms.schemas import (
+    AssetRead,
+    AssetRegister,
+    AssetStatus,
+    ProjectCreate,
+    ProjectRead,
+    ProjectUpdate,
+)
+
+GENERIC_MIME = "application/octet-stream"
+
+
+# --- projects -------------------------------------------------------------------------------
+
+
+def create_project(uow: UnitOfWork, *, org_id: str, data: ProjectCreate) -> ProjectRead:
+    """Create a project."""
+    with uow:
+        project = Project(
+            org_id=org_id, name=data.name, description=data.description, settings=data.settings
+        )
+        uow.session.add(project)
+        uow.commit()
+        return ProjectRead.model_validate(project)
+
+
+def list_projects(uow: UnitOfWork, *, org_id: str, limit: int, offset: int) -> Page[ProjectRead]:
+    """List the organization's projects, newest first."""
+    with uow:
+        query = (
+            select(Project)
+            .where(Project.org_id == org_id)
+            .order_by(Project.created_at.desc(), Project.id.desc())
+        )
+        rows, total = page(uow.session, query, limit=limit, offset=offset)
+        return Page(
+            items=[ProjectRead.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+def get_project(uow: UnitOfWork, *, org_id: str, project_id: str) -> ProjectRead:
+    """Return one project."""
+    with uow:
+        project = get_for_org(uow.session, Project, org_id=org_id, id=project_id, what="project")
+        return ProjectRead.model_validate(project)
+
+
+def update_project(
+    uow: UnitOfWork, *, org_id: str, project_id: str, data: ProjectUpdate
+) -> ProjectRead:
+    """Change a project's name, description or settings."""
+    with uow:
+        project = get_for_org(uow.session, Project, org_id=org_id, id=project_id, what="project")
+        changes = data.model_dump(exclude_unset=True)
+        if "name" in changes and changes["name"] is None:
+            raise ValidationFailed("name cannot be null")
+        for field, value in changes.items():
+            setattr(project, field, value if field != "settings" else (value or {}))
+        uow.commit()
+        return ProjectRead.model_validate(project)
+
+
+def delete_project(uow: UnitOfWork, *, org_id: str, project_id: str) -> None:
+    """Delete a project; its assets stay, detached from it."""
+    with uow:
+        project = get_for_org(uow.session, Project, org_id=org_id, id=project_id, what="project")
+        uow.session.delete(project)
+        uow.commit()
+
+
+def project_exists(uow: UnitOfWork, *, org_id: str, project_id: str) -> bool:
+    """Tell whether the organization has this project."""
+    with uow:
+        project = uow.session.get(Project, project_id)
+        return project is not None and project.org_id == org_id
+
+
+# --- assets ---------------------------------------------------------------------------------
+
+
+def safe_filename(filename: str) -> str:
+    """Reduce a client-supplied name to a plain file name usable as a storage key part."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip("._-")[:120]
+    return name or "file"
+
+
+def asset_key(*, org_id: str, asset_id: str, filename: str) -> str:
+    """Return the storage key of an asset's bytes."""
+    return f"orgs/{org_id}/assets/{asset_id}/{safe_filename(filename)}"
+
+
+def guess_mime(filename: str, declared: str | None) -> str:
+    """Prefer a specific declared type, else guess from the file name."""
+    if declared and declared.split(";")[0].strip() not in ("", GENERIC_MIME):
+        return declared.split(";")[0].strip().lower()
+    guessed, _ = mimetypes.guess_type(filename)
+    return guessed or GENERIC_MIME
+
+
+def _check_project(uow: UnitOfWork, org_id: str, project_id: str | None) -> None:
+    if project_id is not None:
+        project = uow.session.get(Project, project_id)
+        if project is None or project.org_id != org_id:
+            raise ValidationFailed(
+                f"projectId {project_id} is not a project of this organization",
+                details=[{"field": "projectId", "message": "unknown project"}],
+            )
+
+
+def add_stored_asset(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    asset_id: str,
+    project_id: str | None,
+    filename: str,
+    mime_type: str,
+    size_bytes: int,
+    storage_type: str,
+    storage_path: str,
+    duration: float | None = None,
+    source_url: str | None = None,
+    start_time: float | None = None,
+    end_time: float | None = None,
+) -> AssetRead:
+    """Record an asset whose bytes are already in storage under `storage_path` (status ready)."""
+    with uow:
+        _check_project(uow, org_id, project_id)
+        asset = Asset(
+            id=asset_id,
+            org_id=org_id,
+            project_id=project_id,
+            filename=filename,
+            mime_type=mime_type,
+            size_bytes=size_bytes,
+            duration=duration,
+            storage_type=storage_type,
+            storage_path=storage_path,
+            source_url=source_url,
+            start_time=start_time,
+            end_time=end_time,
+            status="ready",
+        )
+        uow.session.add(asset)
+        uow.publish(AssetCreated(org_id=org_id, asset_id=asset.id, status=asset.status))
+        uow.commit()
+        return AssetRead.model_validate(asset)
+
+
+def register_asset(uow: UnitOfWork, *, org_id: str, data: AssetRegister) -> AssetRead:
+    """Record an asset by URL and queue the download of its bytes."""
+    url = str(data.source_url)
+    filename = data.filename or safe_filename(PurePosixPath(httpx.URL(url).path).name or "file")
+    with uow:
+        _check_project(uow, org_id, data.project_id)
+        asset = Asset(
+            id=new_id(),
+            org_id=org_id,
+            project_id=data.project_id,
+            filename=filename,
+            mime_type=guess_mime(filename, data.mime_type),
+            duration=data.duration,
+            source_url=url,
+            start_time=data.start_time,
+            end_time=data.end_time,
+            status="pending",
+        )
+        uow.session.add(asset)
+        uow.publish(AssetCreated(org_id=org_id, asset_id=asset.id, status=asset.status))
+        uow.enqueue(FetchAsset(org_id=org_id, asset_id=asset.id))
+        uow.commit()
+        return AssetRead.model_validate(asset)
+
+
+def get_asset(uow: UnitOfWork, *, org_id: str, asset_id: str) -> AssetRead:
+    """Return one asset."""
+    with uow:
+        return AssetRead.model_validate(
+            get_for_org(uow.session, Asset, org_id=org_id, id=asset_id, what="asset")
+        )
+
+
+def asset_exists(uow: UnitOfWork, *, org_id: str, asset_id: str) -> bool:
+    """Tell whether the organization has this asset."""
+    with uow:
+        asset = uow.session.get(Asset, asset_id)
+        return asset is not None and asset.org_id == org_id
+
+
+def list_assets(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    project_id: str | None,
+    status: AssetStatus | None,
+    limit: int,
+    offset: int,
+) -> Page[AssetRead]:
+    """List the organization's assets, newest first."""
+    with uow:
+        query = select(Asset).where(Asset.org_id == org_id)
+        if project_id is not None:
+            query = query.where(Asset.project_id == project_id)
+        if status is not None:
+            query = query.where(Asset.status == status)
+        query = query.order_by(Asset.created_at.desc(), Asset.id.desc())
+        rows, total = page(uow.session, query, limit=limit, offset=offset)
+        return Page(
+            items=[AssetRead.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+def delete_asset(uow: UnitOfWork, storage: FileStorage, *, org_id: str, asset_id: str) -> None:
+    """Delete an asset's record, then its bytes."""
+    with uow:
+        asset = get_for_org(uow.session, Asset, org_id=org_id, id=asset_id, what="asset")
+        key = asset.storage_path
+        uow.session.delete(asset)
+        uow.publish(AssetDeleted(org_id=org_id, asset_id=asset_id))
+        uow.commit()
+    # After commit: a crash here leaves an orphan file, never a record without its file.
+    if key is not None:
+        storage.delete(key)
+
+
+def content_of(uow: UnitOfWork, *, org_id: str, asset_id: str) -> AssetRead:
+    """Return an asset whose bytes can be downloaded."""
+    asset = get_asset(uow, org_id=org_id, asset_id=asset_id)
+    if asset.status != "ready" or asset.storage_path is None:
+        raise NotFound(f"asset has no stored content (status {asset.status})")
+    return asset
+
+
+def fetch_asset(
+    uow_factory: Callable[[], UnitOfWork],
+    storage: FileStorage,
+    client_factory: Callable[[], httpx.Client],
+    job: FetchAsset,
+    *,
+    max_bytes: int,
+) -> None:
+    """Download a registered asset's bytes; idempotent, and a final failure marks it failed."""
+    with uow_factory() as uow:
+        asset = uow.session.get(Asset, job.asset_id)
+        if asset is None or asset.org_id != job.org_id or asset.status != "pending":
+            return
+        url, key = (
+            asset.source_url,
+            asset_key(org_id=asset.org_id, asset_id=asset.id, filename=asset.filename),
+        )
+    if url is None:
+        return
+    writer = storage.writer(key, max_bytes=max_bytes)
+    try:
+        with client_factory() as client, client.stream("GET", url) as response:
+            response.raise_for_status()
+            declared = response.headers.get("content-type")
+            for chunk in response.iter_bytes(256 * 1024):
+                writer.write(chunk)
+        size = writer.commit()
+    except (httpx.HTTPStatusError, ValidationFailed) as exc:
+        writer.abort()
+        _mark_failed(uow_factory, job, str(exc))
+        return
+    except Exception:
+        writer.abort()
+        raise  # transient: the job is retried
+    with uow_factory() as uow:
+        asset = uow.session.get(Asset, job.asset_id)
+        if asset is None:
+            storage.delete(key)
+            return
+        asset.storage_type = storage.backend
+        asset.storage_path = key
+        asset.size_bytes = size
+        asset.mime_type = guess_mime(asset.filename, declared or asset.mime_type)
+        asset.status = "ready"
+        uow.publish(AssetReady(org_id=asset.org_id, asset_id=asset.id))
+        uow.commit()
+
+
+def _mark_failed(uow_factory: Callable[[], UnitOfWork], job: FetchAsset, error: str) -> None:
+    with uow_factory() as uow:
+        asset = uow.session.get(Asset, job.asset_id)
+        if asset is None or asset.status != "pending":
+            return
+        asset.status = "failed"
+        asset.error = error[:2000]
+        uow.publish(AssetFailed(org_id=asset.org_id, asset_id=asset.id, error=asset.error))
+        uow.commit()

@@ -1,0 +1,99 @@
+"""Routes of the content queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+
+from wavestack.deps import container_of, require
+from wavestack.kernel.auth import Principal
+from wavestack.kernel.queries import MAX_PAGE
+from wavestack.kernel.schemas import Page
+from wavestack.services.content_queue import service
+from wavestack.services.content_queue.schemas import (
+    QueueItemCreate,
+    QueueItemRead,
+    QueueItemUpdate,
+    QueueStatus,
+)
+
+router = APIRouter(prefix="/api/queue", tags=["queue"])
+
+
+@router.post(
+    "",
+    response_model=QueueItemRead,
+    status_code=201,
+    responses={200: {"description": "A replay of an earlier request with the same key"}},
+)
+def create_item(
+    request: Request,
+    response: Response,
+    data: Annotated[QueueItemCreate, Body()],
+    caller: Annotated[Principal, Depends(require("queue:write"))],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> QueueItemRead:
+    """Queue content for publishing; the same idempotency key and body returns the first item."""
+    key = service.resolve_idempotency_key(data.idempotency_key, idempotency_key)
+    item, created = service.create_item(
+        container_of(request).uow(), org_id=caller.org_id, data=data, key=key
+    )
+    if not created:
+        response.status_code = 200
+    return item
+
+
+@router.get("", response_model=Page[QueueItemRead])
+def list_items(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("queue:read"))],
+    status: QueueStatus | None = None,
+    project_id: Annotated[str | None, Query(alias="projectId")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[QueueItemRead]:
+    """List queue items, newest first, filtered by status and project."""
+    return service.list_items(
+        container_of(request).uow(write=False),
+        org_id=caller.org_id,
+        status=status,
+        project_id=project_id,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{item_id}", response_model=QueueItemRead)
+def get_item(
+    request: Request,
+    item_id: str,
+    caller: Annotated[Principal, Depends(require("queue:read"))],
+) -> QueueItemRead:
+    """Return one queue item."""
+    return service.get_item(
+        container_of(request).uow(write=False), org_id=caller.org_id, item_id=item_id
+    )
+
+
+@router.patch("/{item_id}", response_model=QueueItemRead)
+def update_item(
+    request: Request,
+    item_id: str,
+    data: Annotated[QueueItemUpdate, Body()],
+    caller: Annotated[Principal, Depends(require("queue:write"))],
+) -> QueueItemRead:
+    """Change a queued item (409 once publishing began)."""
+    return service.update_item(
+        container_of(request).uow(), org_id=caller.org_id, item_id=item_id, data=data
+    )
+
+
+@router.delete("/{item_id}", response_model=QueueItemRead)
+def cancel_item(
+    request: Request,
+    item_id: str,
+    caller: Annotated[Principal, Depends(require("queue:write"))],
+) -> QueueItemRead:
+    """Cancel a queued item (409 once publishing began)."""
+    return service.cancel_item(container_of(request).uow(), org_id=caller.org_id, item_id=item_id)

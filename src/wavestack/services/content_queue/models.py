@@ -1,0 +1,39 @@
+"""Queue items: content waiting to be published to one or more platforms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wavestack.kernel.clock import utcnow
+from wavestack.kernel.db import Base
+from wavestack.kernel.ids import new_id
+
+
+class QueueItem(Base):
+    """One piece of content scheduled for publishing."""
+
+    __tablename__ = "content_queue_items"
+    __table_args__ = (
+        UniqueConstraint("org_id", "idempotency_key"),
+        Index("ix_content_queue_items_org_created", "org_id", "created_at"),
+        Index("ix_content_queue_items_status_schedule", "status", "schedule_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(36))
+    asset_id: Mapped[str] = mapped_column(String(36))
+    title: Mapped[str] = mapped_column(String(120))
+    caption: Mapped[str | None] = mapped_column(Text)
+    hashtags: Mapped[list[str]] = mapped_column(default=list)
+    platforms: Mapped[list[str]] = mapped_column(default=list)
+    schedule_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,81 @@
+"""Request and response models of the content queue."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, Field
+
+from wavestack.kernel.schemas import ApiInput, ApiModel
+
+Platform = Literal["youtube", "instagram", "tiktok", "facebook", "linkedin", "x", "local"]
+QueueStatus = Literal["queued", "processing", "published", "failed", "canceled"]
+_HASHTAG = re.compile(r"^\w{1,100}$")
+
+
+def _normalize_hashtags(tags: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags:
+        bare = tag.strip().lstrip("#")
+        if not _HASHTAG.match(bare):
+            raise ValueError(f"invalid hashtag {tag!r}: letters, digits and _ only, 1-100 chars")
+        if bare.lower() not in (t.lower() for t in cleaned):
+            cleaned.append(bare)
+    return cleaned
+
+
+def _unique_platforms(platforms: list[Platform]) -> list[Platform]:
+    return list(dict.fromkeys(platforms))
+
+
+Hashtags = Annotated[list[str], Field(max_length=30), AfterValidator(_normalize_hashtags)]
+Platforms = Annotated[list[Platform], Field(min_length=1), AfterValidator(_unique_platforms)]
+Title = Annotated[str, Field(min_length=1, max_length=120)]
+Caption = Annotated[str, Field(max_length=5000)]
+RefId = Annotated[str, Field(min_length=1, max_length=36)]
+
+
+class QueueItemCreate(ApiInput):
+    """Content to queue; `idempotencyKey` may come in the `Idempotency-Key` header instead."""
+
+    project_id: RefId
+    asset_id: RefId
+    title: Title
+    caption: Caption | None = None
+    hashtags: Hashtags = Field(default_factory=list)
+    platforms: Platforms
+    schedule_at: AwareDatetime | None = None
+    idempotency_key: str | None = Field(None, min_length=1, max_length=255)
+
+
+class QueueItemUpdate(ApiInput):
+    """Changes to a queued item; absent fields stay; `scheduleAt: null` means now."""
+
+    project_id: RefId | None = None
+    asset_id: RefId | None = None
+    title: Title | None = None
+    caption: Caption | None = None
+    hashtags: Hashtags | None = None
+    platforms: Platforms | None = None
+    schedule_at: AwareDatetime | None = None
+
+
+class QueueItemRead(ApiModel):
+    """A queue item."""
+
+    id: str
+    org_id: str
+    project_id: str
+    asset_id: str
+    title: str
+    caption: str | None
+    hashtags: list[str]
+    platforms: list[str]
+    schedule_at: datetime | None
+    idempotency_key: str
+    status: QueueStatus
+    error: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,209 @@
+"""Use cases of the content queue: idempotent creation, listing, changes while queued, cancel."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wavestack.kernel.clock import utcnow
+from wavestack.kernel.errors import Conflict, IdempotencyKeyReused, ValidationFailed
+from wavestack.kernel.queries import get_for_org, page
+from wavestack.kernel.schemas import Page
+from wavestack.kernel.uow import UnitOfWork
+from wavestack.services import cms
+from wavestack.services.content_queue.events import (
+    QueueItemCanceled,
+    QueueItemCreated,
+    QueueItemUpdated,
+)
+from wavestack.services.content_queue.models import QueueItem
+from wavestack.services.content_queue.schemas import (
+    QueueItemCreate,
+    QueueItemRead,
+    QueueItemUpdate,
+    QueueStatus,
+)
+
+
+def request_fingerprint(data: QueueItemCreate) -> str:
+    """Hash the request as the client meant it, so a replay can be told from a reuse."""
+    body = data.model_dump(mode="json", exclude={"idempotency_key"})
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+def _check_refs(
+    uow: UnitOfWork, *, org_id: str, project_id: str | None, asset_id: str | None
+) -> None:
+    if project_id is not None and not cms.project_exists(uow, org_id=org_id, project_id=project_id):
+        raise _field_error("projectId", "no such project in this organization")
+    if asset_id is not None and not cms.asset_exists(uow, org_id=org_id, asset_id=asset_id):
+        raise _field_error("assetId", "no such asset in this organization")
+
+
+def _check_schedule(schedule_at: datetime | None, now: datetime) -> None:
+    if schedule_at is not None and schedule_at < now:
+        raise _field_error("scheduleAt", "is in the past")
+
+
+def _by_key(uow: UnitOfWork, org_id: str, key: str) -> QueueItem | None:
+    return uow.session.scalar(
+        select(QueueItem).where(QueueItem.org_id == org_id, QueueItem.idempotency_key == key)
+    )
+
+
+def _replay(item: QueueItem, fingerprint: str) -> QueueItemRead:
+    if item.request_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            "this idempotency key was used with a different request",
+            details={"itemId": item.id},
+        )
+    return QueueItemRead.model_validate(item)
+
+
+def resolve_idempotency_key(body_key: str | None, header_key: str | None) -> str:
+    """Pick the idempotency key from the body or the header; one is required, both must agree."""
+    header_key = header_key.strip() if header_key else None
+    if body_key and header_key and body_key != header_key:
+        raise _field_error("idempotencyKey", "differs from the Idempotency-Key header")
+    key = body_key or header_key
+    if not key:
+        raise _field_error(
+            "idempotencyKey", "is required (in the body or the Idempotency-Key header)"
+        )
+    if len(key) > 255:
+        raise _field_error("idempotencyKey", "must be at most 255 characters")
+    return key
+
+
+def create_item(
+    uow: UnitOfWork, *, org_id: str, data: QueueItemCreate, key: str
+) -> tuple[QueueItemRead, bool]:
+    """Queue content; the same key and request again returns the first item (created=False)."""
+    fingerprint = request_fingerprint(data)
+    try:
+        with uow:
+            existing = _by_key(uow, org_id, key)
+            if existing is not None:
+                return _replay(existing, fingerprint), False
+            _check_refs(uow, org_id=org_id, project_id=data.project_id, asset_id=data.asset_id)
+            _check_schedule(data.schedule_at, utcnow())
+            item = QueueItem(
+                org_id=org_id,
+                project_id=data.project_id,
+                asset_id=data.asset_id,
+                title=data.title,
+                caption=data.caption,
+                hashtags=data.hashtags,
+                platforms=list(data.platforms),
+                schedule_at=data.schedule_at,
+                idempotency_key=key,
+                request_hash=fingerprint,
+            )
+            uow.session.add(item)
+            uow.session.flush()
+            uow.publish(
+                QueueItemCreated(
+                    org_id=org_id,
+                    item_id=item.id,
+                    project_id=item.project_id,
+                    asset_id=item.asset_id,
+                    platforms=item.platforms,
+                    schedule_at=item.schedule_at.isoformat() if item.schedule_at else None,
+                )
+            )
+            uow.commit()
+            return QueueItemRead.model_validate(item), True
+    except IntegrityError:
+        # A concurrent request with the same key won the insert: answer as a replay of it.
+        with uow:
+            existing = _by_key(uow, org_id, key)
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint), False
+
+
+def list_items(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    status: QueueStatus | None,
+    project_id: str | None,
+    limit: int,
+    offset: int,
+) -> Page[QueueItemRead]:
+    """List queue items, newest first."""
+    with uow:
+        query = select(QueueItem).where(QueueItem.org_id == org_id)
+        if status is not None:
+            query = query.where(QueueItem.status == status)
+        if project_id is not None:
+            query = query.where(QueueItem.project_id == project_id)
+        query = query.order_by(QueueItem.created_at.desc(), QueueItem.id.desc())
+        rows, total = page(uow.session, query, limit=limit, offset=offset)
+        return Page(
+            items=[QueueItemRead.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+def get_item(uow: UnitOfWork, *, org_id: str, item_id: str) -> QueueItemRead:
+    """Return one queue item."""
+    with uow:
+        return QueueItemRead.model_validate(
+            get_for_org(uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item")
+        )
+
+
+def update_item(
+    uow: UnitOfWork, *, org_id: str, item_id: str, data: QueueItemUpdate
+) -> QueueItemRead:
+    """Change a queued item; once publishing began it is a conflict."""
+    changes = data.model_dump(exclude_unset=True)
+    required = {"project_id", "asset_id", "title", "platforms", "hashtags"}
+    nulls = sorted(f for f in required if f in changes and changes[f] is None)
+    if nulls:
+        raise ValidationFailed(f"{', '.join(nulls)} cannot be null")
+    with uow:
+        item = get_for_org(
+            uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item", for_update=True
+        )
+        if item.status != "queued":
+            raise Conflict(f"the item is {item.status}; only queued items can be changed")
+        _check_refs(uow, org_id=org_id, project_id=data.project_id, asset_id=data.asset_id)
+        if "schedule_at" in changes:
+            _check_schedule(data.schedule_at, utcnow())
+        changed = [f for f, v in changes.items() if getattr(item, f) != v]
+        for field in changed:
+            setattr(item, field, changes[field])
+        if changed:
+            item.updated_at = utcnow()
+            uow.publish(QueueItemUpdated(org_id=org_id, item_id=item.id, changed=changed))
+        uow.commit()
+        return QueueItemRead.model_validate(item)
+
+
+def cancel_item(uow: UnitOfWork, *, org_id: str, item_id: str) -> QueueItemRead:
+    """Cancel a queued item; canceling twice is fine, after publishing began it is a conflict."""
+    with uow:
+        item = get_for_org(
+            uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item", for_update=True
+        )
+        if item.status == "canceled":
+            return QueueItemRead.model_validate(item)
+        if item.status != "queued":
+            raise Conflict(f"the item is {item.status}; publishing already began")
+        item.status = "canceled"
+        item.updated_at = utcnow()
+        uow.publish(QueueItemCanceled(org_id=org_id, item_id=item.id))
+        uow.commit()
+        return QueueItemRead.model_validate(item)

@@ -1,0 +1,37 @@
+"""Routes of posts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from wavestack.deps import container_of, require
+from wavestack.kernel.auth import Principal
+from wavestack.kernel.queries import MAX_PAGE
+from wavestack.kernel.schemas import Page
+from wavestack.services.content_queue import Platform
+from wavestack.services.publishing import service
+from wavestack.services.publishing.schemas import PostRead
+
+router = APIRouter(prefix="/api/posts", tags=["posts"])
+
+
+@router.get("", response_model=Page[PostRead])
+def list_posts(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("posts:read"))],
+    platform: Platform | None = None,
+    queue_item_id: Annotated[str | None, Query(alias="queueItemId")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[PostRead]:
+    """List published posts with their platform URLs."""
+    return service.list_posts(
+        container_of(request).uow(write=False),
+        org_id=caller.org_id,
+        platform=platform,
+        queue_item_id=queue_item_id,
+        limit=limit,
+        offset=offset,
+    )

@@ -1,0 +1,81 @@
+"""Use cases of posts: recording where content was published and listing it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from wavestack.kernel.queries import page
+from wavestack.kernel.schemas import Page
+from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.publishing.events import PostPublished
+from wavestack.services.publishing.models import Post
+from wavestack.services.publishing.schemas import PostRead
+
+
+def record_post(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    queue_item_id: str,
+    platform: str,
+    external_id: str,
+    url: str | None,
+    published_at: datetime | None = None,
+) -> PostRead:
+    """Record a publication; recording the same (item, platform) again returns the first."""
+    with uow:
+        existing = uow.session.scalar(
+            select(Post).where(Post.queue_item_id == queue_item_id, Post.platform == platform)
+        )
+        if existing is not None:
+            return PostRead.model_validate(existing)
+        post = Post(
+            org_id=org_id,
+            queue_item_id=queue_item_id,
+            platform=platform,
+            external_id=external_id,
+            url=url,
+        )
+        if published_at is not None:
+            post.published_at = published_at
+        uow.session.add(post)
+        uow.session.flush()
+        uow.publish(
+            PostPublished(
+                org_id=org_id,
+                post_id=post.id,
+                queue_item_id=queue_item_id,
+                platform=platform,
+                url=url,
+            )
+        )
+        uow.commit()
+        return PostRead.model_validate(post)
+
+
+def list_posts(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    platform: str | None,
+    queue_item_id: str | None,
+    limit: int,
+    offset: int,
+) -> Page[PostRead]:
+    """List published posts, newest first."""
+    with uow:
+        query = select(Post).where(Post.org_id == org_id)
+        if platform is not None:
+            query = query.where(Post.platform == platform)
+        if queue_item_id is not None:
+            query = query.where(Post.queue_item_id == queue_item_id)
+        query = query.order_by(Post.published_at.desc(), Post.id.desc())
+        rows, total = page(uow.session, query, limit=limit, offset=offset)
+        return Page(
+            items=[PostRead.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )

@@ -1,0 +1,90 @@
+"""Routes of outbound webhooks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+
+from wavestack.deps import container_of, require
+from wavestack.kernel.auth import Principal
+from wavestack.kernel.queries import MAX_PAGE
+from wavestack.kernel.schemas import Page
+from wavestack.services.webhooks import service
+from wavestack.services.webhooks.schemas import (
+    DeliveryRead,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookRead,
+)
+
+router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.post("", response_model=WebhookCreated, status_code=201)
+def create_webhook(
+    request: Request,
+    data: Annotated[WebhookCreate, Body()],
+    caller: Annotated[Principal, Depends(require("webhooks:write"))],
+) -> WebhookCreated:
+    """Register a URL for events; deliveries are signed with the returned secret."""
+    container = container_of(request)
+    return service.create_webhook(
+        container.uow(), container.secrets, container.egress, org_id=caller.org_id, data=data
+    )
+
+
+@router.get("", response_model=Page[WebhookRead])
+def list_webhooks(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("webhooks:read"))],
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> Page[WebhookRead]:
+    """List registered webhooks."""
+    return service.list_webhooks(
+        container_of(request).uow(write=False), org_id=caller.org_id, limit=limit, offset=offset
+    )
+
+
+@router.get("/{webhook_id}", response_model=WebhookRead)
+def get_webhook(
+    request: Request,
+    webhook_id: str,
+    caller: Annotated[Principal, Depends(require("webhooks:read"))],
+) -> WebhookRead:
+    """Return one webhook."""
+    return service.get_webhook(
+        container_of(request).uow(write=False), org_id=caller.org_id, webhook_id=webhook_id
+    )
+
+
+@router.delete("/{webhook_id}", status_code=204)
+def delete_webhook(
+    request: Request,
+    webhook_id: str,
+    caller: Annotated[Principal, Depends(require("webhooks:write"))],
+) -> Response:
+    """Remove a webhook."""
+    service.delete_webhook(container_of(request).uow(), org_id=caller.org_id, webhook_id=webhook_id)
+    return Response(status_code=204)
+
+
+@router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryRead])
+def list_deliveries(
+    request: Request,
+    webhook_id: str,
+    caller: Annotated[Principal, Depends(require("webhooks:read"))],
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> Page[DeliveryRead]:
+    """List a webhook's deliveries and their attempts, newest first."""
+    return service.list_deliveries(
+        container_of(request).uow(write=False),
+        org_id=caller.org_id,
+        webhook_id=webhook_id,
+        limit=limit,
+        offset=offset,
+    )
