@@ -39,7 +39,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # The pid keeps concurrent pytest runs on one server (and xdist workers) apart.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")

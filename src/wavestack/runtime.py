@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -77,7 +78,14 @@ def background_roles(container: Container, roles: frozenset[Role]) -> Iterator[N
 
 
 def serve(container: Container, *, roles: frozenset[Role], only: set[str] | None) -> None:
-    """Run the given roles until interrupted (Ctrl-C or SIGTERM)."""
+    """Run the given roles until interrupted (Ctrl-C or SIGTERM), then stop cleanly."""
+    # uvicorn re-raises the captured Ctrl-C once it has shut down; by then all is stopped.
+    with contextlib.suppress(KeyboardInterrupt):
+        _serve(container, roles=roles, only=only)
+    log.info("stopped")
+
+
+def _serve(container: Container, *, roles: frozenset[Role], only: set[str] | None) -> None:
     settings = container.settings
     with background_roles(container, roles):
         if Role.api in roles:
@@ -99,4 +107,3 @@ def serve(container: Container, *, roles: frozenset[Role], only: set[str] | None
                 signal.signal(signum, lambda *_: stop.set())
             log.info("running", roles=sorted(roles))
             stop.wait()
-    log.info("stopped")

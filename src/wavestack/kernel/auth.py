@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,8 +105,14 @@ class Principal:
 class TokenService:
     """Issue and verify RS256 access tokens with issuer, audience and time claims."""
 
+    CACHE_SIZE = 4096
+
     def __init__(self, keys: KeyStore, settings: Settings) -> None:
         self._keys = keys
+        # A client reuses its token for many requests: check the signature once, then only
+        # the expiry. The cache holds tokens that already passed every check.
+        self._verified: OrderedDict[str, tuple[Principal, int]] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._issuer = settings.auth_issuer
         self._audience = settings.auth_audience
         self._ttl = settings.auth_token_ttl_seconds
@@ -133,6 +142,23 @@ class TokenService:
 
     def verify(self, token: str) -> Principal:
         """Check signature, algorithm, key id, issuer, audience and times; return the caller."""
+        with self._cache_lock:
+            hit = self._verified.get(token)
+        if hit is not None:
+            principal, expires = hit
+            if time.time() < expires + self._leeway:
+                return principal
+            with self._cache_lock:
+                self._verified.pop(token, None)
+            raise Unauthorized("token has expired")
+        principal, expires = self._verify_uncached(token)
+        with self._cache_lock:
+            self._verified[token] = (principal, expires)
+            if len(self._verified) > self.CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify_uncached(self, token: str) -> tuple[Principal, int]:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM or header.get("kid") != self._keys.key_id:
@@ -162,6 +188,7 @@ class TokenService:
         scope = claims.get("scope", "")
         if not isinstance(scope, str):
             raise Unauthorized("token scope is malformed")
-        return Principal(
+        principal = Principal(
             client_id=str(claims["sub"]), org_id=org_id, scopes=frozenset(scope.split())
         )
+        return principal, int(claims["exp"])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 
@@ -14,7 +15,9 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "
 class RateLimits(BaseSettings):
     """Requests per minute per API client, by area."""
 
-    model_config = SettingsConfigDict(env_prefix="WAVESTACK_RATE_LIMIT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="WAVESTACK_RATE_LIMIT_", env_file=".env", extra="ignore"
+    )
 
     core: int = Field(
         1200, ge=1, description="Core API calls (queue, projects, assets, status reads)."
@@ -75,7 +78,7 @@ class Settings(BaseSettings):
     http_allow_private: bool = Field(
         False, description="Allow outbound HTTP to private, loopback and link-local addresses."
     )
-    http_allowed_hosts: list[str] = Field(
+    http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Hosts or CIDR ranges reachable even though private (e.g. a LAN n8n).",
     )
@@ -93,6 +96,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 

@@ -73,7 +73,8 @@ def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": 10, "isolation_level": None},
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if not immediate else 0,
+        pool_timeout=60,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
@@ -86,7 +87,10 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         if url.startswith("sqlite"):
-            self.engine = _sqlite_engine(url, pool_size=pool_size, immediate=True)
+            # One writer connection: SQLite runs one write transaction at a time anyway, and
+            # waiting for the pool wakes writers in turn, where SQLite's busy handler would
+            # poll with sleeps of up to 100 ms.
+            self.engine = _sqlite_engine(url, pool_size=1, immediate=True)
             self.read_engine = _sqlite_engine(url, pool_size=pool_size, immediate=False)
         else:
             if url.startswith("postgresql://"):

@@ -29,7 +29,12 @@ def configure_logging(settings: Settings) -> None:
         structlog.processors.format_exc_info,
     ]
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Drop below-level calls first, before any processor spends time on them.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -46,7 +51,8 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     # Access logs would double every request line; our middleware logs requests itself.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("huey").setLevel(max(logging.INFO, root.level))
+    # Huey logs every task at INFO; that drowns a creator's terminal.
+    logging.getLogger("huey").setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

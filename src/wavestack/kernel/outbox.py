@@ -63,32 +63,53 @@ class OutboxRecord(Base):
 
 
 EventHandler = Callable[[Envelope], None]
+EventFilter = Callable[[Envelope], bool]
+
+
+@dataclass(frozen=True)
+class _Subscriber:
+    event_types: frozenset[str]
+    handler: EventHandler
+    wants: EventFilter | None
 
 
 @dataclass
 class Subscribers:
     """Durable event handlers by name; each runs as its own retried job."""
 
-    _handlers: dict[str, tuple[frozenset[str], EventHandler]] = field(default_factory=dict)
+    _subscribers: dict[str, _Subscriber] = field(default_factory=dict)
 
-    def add(self, name: str, event_types: set[str] | frozenset[str], handler: EventHandler) -> None:
-        """Subscribe `handler` to event types (`*` for all) under a unique, stable name."""
-        if name in self._handlers:
+    def add(
+        self,
+        name: str,
+        event_types: set[str] | frozenset[str],
+        handler: EventHandler,
+        *,
+        wants: EventFilter | None = None,
+    ) -> None:
+        """Subscribe `handler` to event types (`*` for all) under a unique, stable name.
+
+        `wants` is a cheap check run at dispatch time; when it says no, no job is queued
+        (a `*` subscriber would otherwise cost a job for every event).
+        """
+        if name in self._subscribers:
             raise ValueError(f"subscriber {name!r} registered twice")
-        self._handlers[name] = (frozenset(event_types), handler)
+        self._subscribers[name] = _Subscriber(frozenset(event_types), handler, wants)
 
-    def matching(self, event_type: str) -> list[str]:
-        """Return the names of the subscribers of an event type."""
+    def matching(self, envelope: Envelope) -> list[str]:
+        """Return the names of the subscribers that want an event."""
         return [
             name
-            for name, (types, _) in self._handlers.items()
-            if event_type in types or "*" in types
+            for name, sub in self._subscribers.items()
+            if (envelope.type in sub.event_types or "*" in sub.event_types)
+            and (sub.wants is None or sub.wants(envelope))
         ]
 
     def run(self, payload: dict[str, Any]) -> None:
         """Run one subscriber for one envelope (the body of the handle-event job)."""
-        _, handler = self._handlers[payload["subscriber"]]
-        handler(Envelope.model_validate(payload["envelope"]))
+        self._subscribers[payload["subscriber"]].handler(
+            Envelope.model_validate(payload["envelope"])
+        )
 
 
 class OutboxDispatcher:
@@ -169,7 +190,7 @@ class OutboxDispatcher:
             self._jobs.enqueue(row.name, row.payload, eta=eta)
             return
         envelope = Envelope.model_validate(row.payload)
-        for name in self._subscribers.matching(envelope.type):
+        for name in self._subscribers.matching(envelope):
             self._jobs.enqueue(HANDLE_EVENT_TASK, {"subscriber": name, "envelope": row.payload})
         try:
             self._bus.publish(envelope)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+
+from wavestack.kernel.clock import as_utc
+
+# A timestamp that must carry a zone, converted to UTC on the way in: stored, hashed and
+# answered in UTC whatever offset the client sent.
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(as_utc)]
 
 
 class ApiModel(BaseModel):

@@ -6,9 +6,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, Field
 
-from wavestack.kernel.schemas import ApiInput, ApiModel
+from wavestack.kernel.schemas import ApiInput, ApiModel, UtcDateTime
 
 Platform = Literal["youtube", "instagram", "tiktok", "facebook", "linkedin", "x", "local"]
 QueueStatus = Literal["queued", "processing", "published", "failed", "canceled"]
@@ -46,7 +46,7 @@ class QueueItemCreate(ApiInput):
     caption: Caption | None = None
     hashtags: Hashtags = Field(default_factory=list)
     platforms: Platforms
-    schedule_at: AwareDatetime | None = None
+    schedule_at: UtcDateTime | None = None
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)
 
 
@@ -59,7 +59,7 @@ class QueueItemUpdate(ApiInput):
     caption: Caption | None = None
     hashtags: Hashtags | None = None
     platforms: Platforms | None = None
-    schedule_at: AwareDatetime | None = None
+    schedule_at: UtcDateTime | None = None
 
 
 class QueueItemRead(ApiModel):

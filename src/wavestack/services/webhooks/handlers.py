@@ -29,7 +29,10 @@ def install(container: Container) -> None:
             max_attempts=settings.webhook_max_attempts,
         )
 
-    container.subscribers.add("webhooks.fan_out", {"*"}, fan_out)
+    def wanted(envelope: Envelope) -> bool:
+        return service.has_endpoints(container.uow(write=False), org_id=envelope.org_id)
+
+    container.subscribers.add("webhooks.fan_out", {"*"}, fan_out, wants=wanted)
     container.jobs.register_job(
         DeliverWebhook,
         deliver,

@@ -127,6 +127,17 @@ def list_deliveries(
         )
 
 
+def has_endpoints(uow: UnitOfWork, *, org_id: str) -> bool:
+    """Tell whether the organization has any active webhook (checked before queuing a fan-out)."""
+    with uow:
+        found = uow.session.scalar(
+            select(WebhookEndpoint.id)
+            .where(WebhookEndpoint.org_id == org_id, WebhookEndpoint.active.is_(True))
+            .limit(1)
+        )
+        return found is not None
+
+
 def fan_out(uow: UnitOfWork, envelope: Envelope) -> int:
     """Create a delivery per matching endpoint of the event's organization; idempotent."""
     with uow:

@@ -1,0 +1,211 @@
+"""Content-queue API load: a create/list/get mix at fixed request rates against a real server.
+
+Starts `wavestack up` on a free port (SQLite by default; `--postgres URL [--redis URL]` for the
+scaled-out backends), then offers requests open-loop at each rate: every request has a planned
+send time, and its latency counts from that time, so a stalled server cannot hide its queueing.
+
+    python bench/core_api.py --rates 100,250,500 --seconds 20
+    python bench/core_api.py --postgres postgresql://postgres@127.0.0.1:5432/test \\
+        --redis redis://127.0.0.1:6379/0
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+MIX = (("create", 0.2), ("list", 0.5), ("get", 0.3))
+
+
+@dataclass
+class Run:
+    rate: int
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+
+    def report(self) -> dict[str, float]:
+        lat = sorted(self.latencies_ms)
+        quantiles = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [max(lat)] * 99
+        return {
+            "rate": self.rate,
+            "requests": len(lat),
+            "errors": self.errors,
+            "achieved_rps": round(len(lat) / (self.finished - self.started), 1),
+            "p50_ms": round(quantiles[49], 2),
+            "p99_ms": round(quantiles[98], 2),
+            "max_ms": round(lat[-1], 2),
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAVESTACK_")}
+    env.update(
+        WAVESTACK_DATA_DIR=str(data_dir),
+        WAVESTACK_RATE_LIMIT_CORE="100000000",
+        WAVESTACK_LOG_LEVEL="WARNING",
+        WAVESTACK_LOG_FORMAT="json",
+    )
+    if args.postgres:
+        env["WAVESTACK_DATABASE_URL"] = args.postgres
+    if args.redis:
+        env["WAVESTACK_REDIS_URL"] = args.redis
+    cmd = [sys.executable, "-m", "wavestack", "up", "--port", str(port)]
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("server did not start")
+
+
+def token(base: str, data_dir: Path, cli_env: dict[str, str]) -> str:
+    creds_file = data_dir / "first-run-credentials.json"
+    if creds_file.exists():
+        creds = json.loads(creds_file.read_text())
+    else:  # PostgreSQL that already had organizations: make a fresh one
+        out = subprocess.run(
+            [sys.executable, "-m", "wavestack", "org", "create", f"bench-{time.time_ns()}"],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        org = json.loads(out.stdout)
+        out = subprocess.run(
+            [sys.executable, "-m", "wavestack", "client", "create", "--org", org["id"]],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        creds = json.loads(out.stdout)
+    response = httpx.post(
+        f"{base}/api/auth/token",
+        json={"client_id": creds["client_id"], "client_secret": creds["client_secret"]},
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+async def offer_load(
+    client: httpx.AsyncClient, rate: int, seconds: float, refs: dict[str, str], ids: list[str]
+) -> Run:
+    run = Run(rate)
+    rng = random.Random(rate)
+    kinds = [k for k, _ in MIX]
+    weights = [w for _, w in MIX]
+    total = int(rate * seconds)
+    counter = 0
+
+    async def one(kind: str, planned: float) -> None:
+        nonlocal counter
+        await asyncio.sleep(max(0.0, planned - time.perf_counter()))
+        try:
+            if kind == "create":
+                counter += 1
+                response = await client.post(
+                    "/api/queue",
+                    headers={"Idempotency-Key": f"bench-{rate}-{counter}-{time.time_ns()}"},
+                    json={**refs, "title": "Bench clip", "platforms": ["local"]},
+                )
+                if response.status_code == 201:
+                    ids.append(response.json()["id"])
+            elif kind == "list":
+                response = await client.get("/api/queue", params={"limit": 20})
+            else:
+                response = await client.get(f"/api/queue/{rng.choice(ids)}")
+            ok = response.status_code < 400
+        except httpx.HTTPError:
+            ok = False
+        if ok:
+            run.latencies_ms.append((time.perf_counter() - planned) * 1000)
+        else:
+            run.errors += 1
+
+    run.started = time.perf_counter()
+    tasks = [
+        asyncio.create_task(one(rng.choices(kinds, weights)[0], run.started + i / rate))
+        for i in range(total)
+    ]
+    await asyncio.gather(*tasks)
+    run.finished = time.perf_counter()
+    return run
+
+
+async def bench(base: str, bearer: str, rates: list[int], seconds: float) -> list[dict[str, float]]:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    headers = {"Authorization": f"Bearer {bearer}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as c:
+        project = (await c.post("/api/projects", json={"name": "bench"})).json()
+        files = {"file": ("clip.mp4", b"\x00" * 1024, "video/mp4")}
+        asset = (await c.post("/api/assets", files=files)).json()
+        refs = {"projectId": project["id"], "assetId": asset["id"]}
+        ids: list[str] = []
+        for n in range(50):  # something to list and get from the start
+            r = await c.post(
+                "/api/queue",
+                headers={"Idempotency-Key": f"seed-{n}-{time.time_ns()}"},
+                json={**refs, "title": "Seed", "platforms": ["local"]},
+            )
+            ids.append(r.json()["id"])
+        await offer_load(c, 50, 2, refs, ids)  # warm-up
+        results = []
+        for rate in rates:
+            results.append((await offer_load(c, rate, seconds, refs, ids)).report())
+            print(json.dumps(results[-1]), flush=True)
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rates", default="100,250,500", help="requests/s, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of each rate")
+    parser.add_argument("--postgres", help="PostgreSQL URL (default: SQLite in a temp dir)")
+    parser.add_argument("--redis", help="Redis URL for jobs, events and rate limits")
+    args = parser.parse_args()
+    rates = [int(r) for r in args.rates.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        port = free_port()
+        server = start_server(data_dir, port, args)
+        base = f"http://127.0.0.1:{port}"
+        cli_env = {**os.environ, "WAVESTACK_DATA_DIR": str(data_dir)}
+        if args.postgres:
+            cli_env["WAVESTACK_DATABASE_URL"] = args.postgres
+        try:
+            backend = "postgresql" if args.postgres else "sqlite"
+            print(f"# backend={backend} seconds={args.seconds} mix={dict(MIX)}", flush=True)
+            asyncio.run(bench(base, token(base, data_dir, cli_env), rates, args.seconds))
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

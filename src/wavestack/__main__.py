@@ -1,0 +1,5 @@
+"""`python -m wavestack` runs the CLI."""
+
+from wavestack.cli import main
+
+main()

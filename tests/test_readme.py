@@ -1,0 +1,21 @@
+"""The README documents every setting and the two set-up commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wavestack.kernel.config import RateLimits, Settings
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def test_every_setting_is_documented() -> None:
+    names = [f"WAVESTACK_{name.upper()}" for name in Settings.model_fields if name != "rate_limits"]
+    names += [f"WAVESTACK_RATE_LIMIT_{name.upper()}" for name in RateLimits.model_fields]
+    missing = [name for name in names if f"`{name}`" not in README]
+    assert missing == []
+
+
+def test_two_setup_commands() -> None:
+    assert "make run" in README
+    assert "make test" in README
