@@ -113,73 +113,118 @@ def token(base: str, data_dir: Path, cli_env: dict[str, str]) -> str:
     return str(response.json()["access_token"])
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection speaking just enough of the protocol.
+
+    httpx costs about a millisecond of CPU per request, which on this 2-core machine would
+    make the load generator, not the server, the bottleneck.
+    """
+
+    def __init__(self, host: str, port: int, bearer: str) -> None:
+        self.host, self.port = host, port
+        self.auth = f"Authorization: Bearer {bearer}\r\n".encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: bytes = b""
+    ) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode()
+            + self.auth
+            + headers
+            + (b"Content-Type: application/json\r\n" if body else b"")
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        self.writer.write(head + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        payload = await self.reader.readexactly(length) if length else b""
+        return int(status_line.split()[1]), payload
+
+
 async def offer_load(
-    client: httpx.AsyncClient, rate: int, seconds: float, refs: dict[str, str], ids: list[str]
+    conns: list[Connection], rate: int, seconds: float, refs: dict[str, str], ids: list[str]
 ) -> Run:
     run = Run(rate)
     rng = random.Random(rate)
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
     total = int(rate * seconds)
-    counter = 0
+    queue: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
+    create_body = {**refs, "title": "Bench clip", "platforms": ["local"]}
 
-    async def one(kind: str, planned: float) -> None:
-        nonlocal counter
-        await asyncio.sleep(max(0.0, planned - time.perf_counter()))
-        try:
-            if kind == "create":
-                counter += 1
-                response = await client.post(
-                    "/api/queue",
-                    headers={"Idempotency-Key": f"bench-{rate}-{counter}-{time.time_ns()}"},
-                    json={**refs, "title": "Bench clip", "platforms": ["local"]},
-                )
-                if response.status_code == 201:
-                    ids.append(response.json()["id"])
-            elif kind == "list":
-                response = await client.get("/api/queue", params={"limit": 20})
+    async def worker(conn: Connection) -> None:
+        n = 0
+        while (job := await queue.get()) is not None:
+            planned, kind = job
+            n += 1
+            try:
+                if kind == "create":
+                    key = f"Idempotency-Key: b-{rate}-{id(conn)}-{n}-{time.time_ns()}\r\n"
+                    body = json.dumps(create_body).encode()
+                    status, payload = await conn.request("POST", "/api/queue", body, key.encode())
+                    if status == 201:
+                        ids.append(json.loads(payload)["id"])
+                elif kind == "list":
+                    status, _ = await conn.request("GET", "/api/queue?limit=20")
+                else:
+                    status, _ = await conn.request("GET", f"/api/queue/{rng.choice(ids)}")
+                ok = status < 400
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                ok, conn.writer = False, None
+            if ok:
+                run.latencies_ms.append((time.perf_counter() - planned) * 1000)
             else:
-                response = await client.get(f"/api/queue/{rng.choice(ids)}")
-            ok = response.status_code < 400
-        except httpx.HTTPError:
-            ok = False
-        if ok:
-            run.latencies_ms.append((time.perf_counter() - planned) * 1000)
-        else:
-            run.errors += 1
+                run.errors += 1
 
+    workers = [asyncio.create_task(worker(c)) for c in conns]
     run.started = time.perf_counter()
-    tasks = [
-        asyncio.create_task(one(rng.choices(kinds, weights)[0], run.started + i / rate))
-        for i in range(total)
-    ]
-    await asyncio.gather(*tasks)
+    for i in range(total):
+        planned = run.started + i / rate
+        delay = planned - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait((planned, rng.choices(kinds, weights)[0]))
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
     run.finished = time.perf_counter()
     return run
 
 
-async def bench(base: str, bearer: str, rates: list[int], seconds: float) -> list[dict[str, float]]:
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    headers = {"Authorization": f"Bearer {bearer}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as c:
-        project = (await c.post("/api/projects", json={"name": "bench"})).json()
+async def bench(
+    host: str, port: int, bearer: str, rates: list[int], seconds: float, connections: int
+) -> list[dict[str, float]]:
+    setup = Connection(host, port, bearer)
+    _, project = await setup.request("POST", "/api/projects", json.dumps({"name": "b"}).encode())
+    async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as client:
         files = {"file": ("clip.mp4", b"\x00" * 1024, "video/mp4")}
-        asset = (await c.post("/api/assets", files=files)).json()
-        refs = {"projectId": project["id"], "assetId": asset["id"]}
-        ids: list[str] = []
-        for n in range(50):  # something to list and get from the start
-            r = await c.post(
-                "/api/queue",
-                headers={"Idempotency-Key": f"seed-{n}-{time.time_ns()}"},
-                json={**refs, "title": "Seed", "platforms": ["local"]},
-            )
-            ids.append(r.json()["id"])
-        await offer_load(c, 50, 2, refs, ids)  # warm-up
-        results = []
-        for rate in rates:
-            results.append((await offer_load(c, rate, seconds, refs, ids)).report())
-            print(json.dumps(results[-1]), flush=True)
-        return results
+        auth = {"Authorization": f"Bearer {bearer}"}
+        asset = (await client.post("/api/assets", files=files, headers=auth)).json()
+    refs = {"projectId": json.loads(project)["id"], "assetId": asset["id"]}
+    ids: list[str] = []
+    for n in range(50):  # something to list and get from the start
+        body = json.dumps({**refs, "title": "Seed", "platforms": ["local"]}).encode()
+        key = f"Idempotency-Key: seed-{n}-{time.time_ns()}\r\n".encode()
+        ids.append(json.loads((await setup.request("POST", "/api/queue", body, key))[1])["id"])
+    conns = [Connection(host, port, bearer) for _ in range(connections)]
+    await offer_load(conns, 50, 2, refs, ids)  # warm-up
+    results = []
+    for rate in rates:
+        results.append((await offer_load(conns, rate, seconds, refs, ids)).report())
+        print(json.dumps(results[-1]), flush=True)
+    return results
 
 
 def main() -> None:
@@ -188,6 +233,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each rate")
     parser.add_argument("--postgres", help="PostgreSQL URL (default: SQLite in a temp dir)")
     parser.add_argument("--redis", help="Redis URL for jobs, events and rate limits")
+    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,10 +244,11 @@ def main() -> None:
         cli_env = {**os.environ, "WAVESTACK_DATA_DIR": str(data_dir)}
         if args.postgres:
             cli_env["WAVESTACK_DATABASE_URL"] = args.postgres
+        bearer = token(base, data_dir, cli_env)
         try:
             backend = "postgresql" if args.postgres else "sqlite"
             print(f"# backend={backend} seconds={args.seconds} mix={dict(MIX)}", flush=True)
-            asyncio.run(bench(base, token(base, data_dir, cli_env), rates, args.seconds))
+            asyncio.run(bench("127.0.0.1", port, bearer, rates, args.seconds, args.connections))
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=30)

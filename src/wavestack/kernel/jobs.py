@@ -62,12 +62,23 @@ class JobQueue:
         name: str,
         run: Callable[[dict[str, Any]], None],
         policy: RetryPolicy | None = None,
+        *,
+        on_give_up: Callable[[dict[str, Any], Exception], None] | None = None,
     ) -> None:
-        """Register a task that receives the job payload as a JSON-able dict."""
+        """Register a task that receives the job payload as a JSON-able dict.
+
+        `on_give_up` runs when the last retry fails too, so the job can record a final failure
+        instead of leaving its subject waiting forever.
+        """
         policy = policy or RetryPolicy()
 
-        def task(payload: dict[str, Any]) -> None:
-            run(payload)
+        def task(payload: dict[str, Any], task: Any = None) -> None:
+            try:
+                run(payload)
+            except Exception as exc:
+                if on_give_up is not None and task is not None and not task.retries:
+                    on_give_up(payload, exc)
+                raise
 
         task.__name__ = name
         self._tasks[name] = self.huey.task(
@@ -75,6 +86,7 @@ class JobQueue:
             retry_delay=policy.delay_seconds,
             retry_backoff=policy.backoff,
             timeout=policy.timeout_seconds,
+            context=True,
             name=name,
         )(task)
 
@@ -83,10 +95,19 @@ class JobQueue:
         job_type: type[Job],
         handler: Callable[[Any], None],
         policy: RetryPolicy | None = None,
+        *,
+        on_give_up: Callable[[Any, Exception], None] | None = None,
     ) -> None:
         """Register a typed job: the payload is validated into `job_type` before `handler` runs."""
         self.register(
-            job_type.job_name, lambda payload: handler(job_type.model_validate(payload)), policy
+            job_type.job_name,
+            lambda payload: handler(job_type.model_validate(payload)),
+            policy,
+            on_give_up=(
+                None
+                if on_give_up is None
+                else lambda payload, exc: on_give_up(job_type.model_validate(payload), exc)
+            ),
         )
 
     def register_periodic(self, name: str, schedule: crontab, run: Callable[[], None]) -> None:

@@ -142,6 +142,7 @@ class OutboxDispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()
         jobs.register(HANDLE_EVENT_TASK, subscribers.run, handler_policy or RetryPolicy(retries=5))
 
     def wake(self) -> None:
@@ -200,26 +201,37 @@ class OutboxDispatcher:
 
     def dispatch_pending(self) -> int:
         """Dispatch everything claimable now; returns how many rows left the outbox."""
+        # A job run inline by this very pass can commit and wake us again: the pass that is
+        # already running picks those rows up, so the nested call just returns.
+        if getattr(self._local, "dispatching", False):
+            return 0
         # One pass at a time per process: inline wakes from several request threads
         # would otherwise each claim a batch and interleave their order.
         with self._lock:
-            sent = 0
-            while True:
-                rows = self._claim()
-                if not rows:
-                    return sent
-                done: list[str] = []
-                for row in rows:
-                    try:
-                        self._route(row)
-                        done.append(row.id)
-                    except Exception as exc:
-                        log.exception("outbox dispatch failed", outbox_id=row.id, name=row.name)
-                        self._record_failure(row, exc)
-                self._mark_dispatched(done)
-                sent += len(done)
-                if len(done) < len(rows):
-                    return sent
+            self._local.dispatching = True
+            try:
+                return self._dispatch_all()
+            finally:
+                self._local.dispatching = False
+
+    def _dispatch_all(self) -> int:
+        sent = 0
+        while True:
+            rows = self._claim()
+            if not rows:
+                return sent
+            done: list[str] = []
+            for row in rows:
+                try:
+                    self._route(row)
+                    done.append(row.id)
+                except Exception as exc:
+                    log.exception("outbox dispatch failed", outbox_id=row.id, name=row.name)
+                    self._record_failure(row, exc)
+            self._mark_dispatched(done)
+            sent += len(done)
+            if len(done) < len(rows):
+                return sent
 
     def _mark_dispatched(self, ids: list[str]) -> None:
         if not ids:

@@ -24,6 +24,12 @@ def install(container: Container) -> None:
             max_bytes=container.settings.max_upload_bytes,
         )
 
+    def give_up(job: FetchAsset, exc: Exception) -> None:
+        service.mark_fetch_failed(container.uow, job, f"gave up after retries: {exc}")
+
     container.jobs.register_job(
-        FetchAsset, fetch, RetryPolicy(retries=4, delay_seconds=5, timeout_seconds=3600)
+        FetchAsset,
+        fetch,
+        RetryPolicy(retries=4, delay_seconds=5, timeout_seconds=3600),
+        on_give_up=give_up,
     )

@@ -10,7 +10,8 @@ from pathlib import PurePosixPath
 import httpx
 from sqlalchemy import select
 
-from wavestack.kernel.errors import NotFound, ValidationFailed
+from wavestack.kernel.errors import NotFound, PayloadTooLarge, ValidationFailed
+from wavestack.kernel.http import BlockedDestination
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import get_for_org, page
 from wavestack.kernel.schemas import Page
@@ -291,9 +292,14 @@ def fetch_asset(
             for chunk in response.iter_bytes(256 * 1024):
                 writer.write(chunk)
         size = writer.commit()
-    except (httpx.HTTPStatusError, ValidationFailed) as exc:
+    except BlockedDestination as exc:
+        # The egress policy will refuse it on every retry too: a final failure.
         writer.abort()
-        _mark_failed(uow_factory, job, str(exc))
+        mark_fetch_failed(uow_factory, job, f"destination blocked: {exc}")
+        return
+    except (httpx.HTTPStatusError, ValidationFailed, PayloadTooLarge) as exc:
+        writer.abort()
+        mark_fetch_failed(uow_factory, job, str(exc))
         return
     except Exception:
         writer.abort()
@@ -312,7 +318,8 @@ def fetch_asset(
         uow.commit()
 
 
-def _mark_failed(uow_factory: Callable[[], UnitOfWork], job: FetchAsset, error: str) -> None:
+def mark_fetch_failed(uow_factory: Callable[[], UnitOfWork], job: FetchAsset, error: str) -> None:
+    """End a pending download as failed with a reason."""
     with uow_factory() as uow:
         asset = uow.session.get(Asset, job.asset_id)
         if asset is None or asset.status != "pending":
