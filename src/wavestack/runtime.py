@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ class Role(StrEnum):
 
 
 ALL_ROLES = frozenset(Role)
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def ensure_first_run_credentials(container: Container) -> dict[str, str] | None:
@@ -87,6 +89,9 @@ def serve(container: Container, *, roles: frozenset[Role], only: set[str] | None
 
 def _serve(container: Container, *, roles: frozenset[Role], only: set[str] | None) -> None:
     settings = container.settings
+    # Request threads give up the GIL on every database call; with the default 5 ms switch
+    # interval each of them then waits up to 5 ms behind the busy event loop to get it back.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     with background_roles(container, roles):
         if Role.api in roles:
             config = uvicorn.Config(

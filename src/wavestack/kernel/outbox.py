@@ -6,9 +6,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, Text, delete, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wavestack.kernel.bus import LiveBus
@@ -62,6 +73,8 @@ class OutboxRecord(Base):
         )
 
 
+# The table itself, for the dispatcher's Core statements (no ORM objects on this hot path).
+OUTBOX_TABLE = cast(Table, OutboxRecord.__table__)
 EventHandler = Callable[[Envelope], None]
 EventFilter = Callable[[Envelope], bool]
 
@@ -143,6 +156,7 @@ class OutboxDispatcher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._build_statements()
         jobs.register(HANDLE_EVENT_TASK, subscribers.run, handler_policy or RetryPolicy(retries=5))
 
     def wake(self) -> None:
@@ -152,40 +166,48 @@ class OutboxDispatcher:
         elif self._jobs.immediate:
             self.dispatch_pending()
 
-    def _claim(self) -> list[OutboxRecord]:
-        now = utcnow()
-        with self._db.session() as session:
-            query = (
-                select(OutboxRecord.id)
-                .where(
-                    OutboxRecord.dispatched_at.is_(None),
-                    or_(OutboxRecord.lease_until.is_(None), OutboxRecord.lease_until < now),
-                )
-                .order_by(OutboxRecord.id)
-                .limit(self._batch)
+    def _build_statements(self) -> None:
+        # Built once with bind parameters: constructing statements per pass costs more
+        # than running them.
+        table = OUTBOX_TABLE
+        pending = (
+            select(table.c.id)
+            .where(
+                table.c.dispatched_at.is_(None),
+                or_(table.c.lease_until.is_(None), table.c.lease_until < bindparam("b_now")),
             )
-            if self._db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            ids = list(session.scalars(query))
-            if not ids:
-                session.rollback()
-                return []
-            session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id.in_(ids))
-                .values(lease_owner=self._owner, lease_until=now + LEASE)
+            .order_by(table.c.id)
+            .limit(self._batch)
+        )
+        if self._db.is_postgres:
+            pending = pending.with_for_update(skip_locked=True)
+        # One statement takes the lease and returns the rows: UPDATE ... RETURNING.
+        self._claim_stmt = (
+            update(table)
+            .where(table.c.id.in_(pending.scalar_subquery()))
+            .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
+            .returning(
+                table.c.id,
+                table.c.kind,
+                table.c.name,
+                table.c.payload,
+                table.c.eta,
+                table.c.attempts,
             )
-            rows = list(
-                session.scalars(
-                    select(OutboxRecord)
-                    .where(OutboxRecord.id.in_(ids), OutboxRecord.lease_owner == self._owner)
-                    .order_by(OutboxRecord.id)
-                )
-            )
-            session.commit()
-            return rows
+        )
+        self._mark_stmt = (
+            update(table)
+            .where(table.c.id.in_(bindparam("b_ids", expanding=True)))
+            .values(dispatched_at=bindparam("b_at"), lease_until=None)
+        )
 
-    def _route(self, row: OutboxRecord) -> None:
+    def _claim(self, conn: Connection, now: datetime) -> list[Row[Any]]:
+        claimed = conn.execute(
+            self._claim_stmt, {"b_now": now, "b_owner": self._owner, "b_until": now + LEASE}
+        ).all()
+        return sorted(claimed, key=lambda row: str(row.id))
+
+    def _route(self, row: Row[Any]) -> None:
         if row.kind == "job":
             eta = as_utc(row.eta) if row.eta is not None else None
             self._jobs.enqueue(row.name, row.payload, eta=eta)
@@ -216,40 +238,37 @@ class OutboxDispatcher:
 
     def _dispatch_all(self) -> int:
         sent = 0
+        finished: list[str] = []
         while True:
-            rows = self._claim()
-            if not rows:
-                return sent
-            done: list[str] = []
+            # Marking the last batch and claiming the next share one transaction.
+            with self._db.engine.begin() as conn:
+                self._mark_dispatched(conn, finished)
+                rows = self._claim(conn, utcnow())
+            sent += len(finished)
+            finished = []
             for row in rows:
                 try:
                     self._route(row)
-                    done.append(row.id)
+                    finished.append(row.id)
                 except Exception as exc:
                     log.exception("outbox dispatch failed", outbox_id=row.id, name=row.name)
-                    self._record_failure(row, exc)
-            self._mark_dispatched(done)
-            sent += len(done)
-            if len(done) < len(rows):
-                return sent
+                    self._record_failure(row.id, row.attempts, exc)
+            if len(rows) < self._batch:
+                if finished:
+                    with self._db.engine.begin() as conn:
+                        self._mark_dispatched(conn, finished)
+                return sent + len(finished)
 
-    def _mark_dispatched(self, ids: list[str]) -> None:
-        if not ids:
-            return
+    def _mark_dispatched(self, conn: Connection, ids: list[str]) -> None:
+        if ids:
+            conn.execute(self._mark_stmt, {"b_ids": ids, "b_at": utcnow()})
+
+    def _record_failure(self, row_id: str, attempts: int, exc: Exception) -> None:
+        delay = min(2 ** min(attempts, 8), 300)
         with self._db.session() as session:
             session.execute(
                 update(OutboxRecord)
-                .where(OutboxRecord.id.in_(ids))
-                .values(dispatched_at=utcnow(), lease_until=None)
-            )
-            session.commit()
-
-    def _record_failure(self, row: OutboxRecord, exc: Exception) -> None:
-        delay = min(2 ** min(row.attempts, 8), 300)
-        with self._db.session() as session:
-            session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id == row.id)
+                .where(OutboxRecord.id == row_id)
                 .values(
                     attempts=OutboxRecord.attempts + 1,
                     last_error=repr(exc)[:2000],

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 import httpx
-from sqlalchemy import select
 
 from wavestack.kernel.errors import NotFound, PayloadTooLarge, ValidationFailed
 from wavestack.kernel.http import BlockedDestination
 from wavestack.kernel.ids import new_id
-from wavestack.kernel.queries import get_for_org, page
+from wavestack.kernel.queries import get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.storage import FileStorage
 from wavestack.kernel.uow import UnitOfWork
@@ -54,15 +53,12 @@ def create_project(uow: UnitOfWork, *, org_id: str, data: ProjectCreate) -> Proj
 def list_projects(uow: UnitOfWork, *, org_id: str, limit: int, offset: int) -> Page[ProjectRead]:
     """List the organization's projects, newest first."""
     with uow:
-        query = (
-            select(Project)
-            .where(Project.org_id == org_id)
-            .order_by(Project.created_at.desc(), Project.id.desc())
-        )
-        rows, total = page(uow.session, query, limit=limit, offset=offset)
-        return Page(
-            items=[ProjectRead.model_validate(r) for r in rows],
-            total=total,
+        return read_page(
+            uow.session,
+            Project,
+            ProjectRead,
+            where=[Project.org_id == org_id],
+            order_by=[Project.created_at.desc(), Project.id.desc()],
             limit=limit,
             offset=offset,
         )
@@ -71,8 +67,9 @@ def list_projects(uow: UnitOfWork, *, org_id: str, limit: int, offset: int) -> P
 def get_project(uow: UnitOfWork, *, org_id: str, project_id: str) -> ProjectRead:
     """Return one project."""
     with uow:
-        project = get_for_org(uow.session, Project, org_id=org_id, id=project_id, what="project")
-        return ProjectRead.model_validate(project)
+        return read_for_org(
+            uow.session, Project, ProjectRead, org_id=org_id, id=project_id, what="project"
+        )
 
 
 def update_project(
@@ -206,9 +203,7 @@ def register_asset(uow: UnitOfWork, *, org_id: str, data: AssetRegister) -> Asse
 def get_asset(uow: UnitOfWork, *, org_id: str, asset_id: str) -> AssetRead:
     """Return one asset."""
     with uow:
-        return AssetRead.model_validate(
-            get_for_org(uow.session, Asset, org_id=org_id, id=asset_id, what="asset")
-        )
+        return read_for_org(uow.session, Asset, AssetRead, org_id=org_id, id=asset_id, what="asset")
 
 
 def asset_exists(uow: UnitOfWork, *, org_id: str, asset_id: str) -> bool:
@@ -228,17 +223,18 @@ def list_assets(
     offset: int,
 ) -> Page[AssetRead]:
     """List the organization's assets, newest first."""
+    where = [Asset.org_id == org_id]
+    if project_id is not None:
+        where.append(Asset.project_id == project_id)
+    if status is not None:
+        where.append(Asset.status == status)
     with uow:
-        query = select(Asset).where(Asset.org_id == org_id)
-        if project_id is not None:
-            query = query.where(Asset.project_id == project_id)
-        if status is not None:
-            query = query.where(Asset.status == status)
-        query = query.order_by(Asset.created_at.desc(), Asset.id.desc())
-        rows, total = page(uow.session, query, limit=limit, offset=offset)
-        return Page(
-            items=[AssetRead.model_validate(r) for r in rows],
-            total=total,
+        return read_page(
+            uow.session,
+            Asset,
+            AssetRead,
+            where=where,
+            order_by=[Asset.created_at.desc(), Asset.id.desc()],
             limit=limit,
             offset=offset,
         )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import Conflict, IdempotencyKeyReused, ValidationFailed
-from wavestack.kernel.queries import get_for_org, page
+from wavestack.kernel.queries import get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services import cms
@@ -140,17 +140,18 @@ def list_items(
     offset: int,
 ) -> Page[QueueItemRead]:
     """List queue items, newest first."""
+    where = [QueueItem.org_id == org_id]
+    if status is not None:
+        where.append(QueueItem.status == status)
+    if project_id is not None:
+        where.append(QueueItem.project_id == project_id)
     with uow:
-        query = select(QueueItem).where(QueueItem.org_id == org_id)
-        if status is not None:
-            query = query.where(QueueItem.status == status)
-        if project_id is not None:
-            query = query.where(QueueItem.project_id == project_id)
-        query = query.order_by(QueueItem.created_at.desc(), QueueItem.id.desc())
-        rows, total = page(uow.session, query, limit=limit, offset=offset)
-        return Page(
-            items=[QueueItemRead.model_validate(r) for r in rows],
-            total=total,
+        return read_page(
+            uow.session,
+            QueueItem,
+            QueueItemRead,
+            where=where,
+            order_by=[QueueItem.created_at.desc(), QueueItem.id.desc()],
             limit=limit,
             offset=offset,
         )
@@ -159,8 +160,8 @@ def list_items(
 def get_item(uow: UnitOfWork, *, org_id: str, item_id: str) -> QueueItemRead:
     """Return one queue item."""
     with uow:
-        return QueueItemRead.model_validate(
-            get_for_org(uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item")
+        return read_for_org(
+            uow.session, QueueItem, QueueItemRead, org_id=org_id, id=item_id, what="queue item"
         )
 
 

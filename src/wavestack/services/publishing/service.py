@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from wavestack.kernel.queries import page
+from wavestack.kernel.queries import read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.publishing.events import PostPublished
@@ -65,17 +65,18 @@ def list_posts(
     offset: int,
 ) -> Page[PostRead]:
     """List published posts, newest first."""
+    where = [Post.org_id == org_id]
+    if platform is not None:
+        where.append(Post.platform == platform)
+    if queue_item_id is not None:
+        where.append(Post.queue_item_id == queue_item_id)
     with uow:
-        query = select(Post).where(Post.org_id == org_id)
-        if platform is not None:
-            query = query.where(Post.platform == platform)
-        if queue_item_id is not None:
-            query = query.where(Post.queue_item_id == queue_item_id)
-        query = query.order_by(Post.published_at.desc(), Post.id.desc())
-        rows, total = page(uow.session, query, limit=limit, offset=offset)
-        return Page(
-            items=[PostRead.model_validate(r) for r in rows],
-            total=total,
+        return read_page(
+            uow.session,
+            Post,
+            PostRead,
+            where=where,
+            order_by=[Post.published_at.desc(), Post.id.desc()],
             limit=limit,
             offset=offset,
         )

@@ -18,7 +18,7 @@ from wavestack.kernel.crypto import SecretBox
 from wavestack.kernel.errors import ValidationFailed
 from wavestack.kernel.http import BlockedDestination, EgressPolicy
 from wavestack.kernel.messages import Envelope
-from wavestack.kernel.queries import get_for_org, page
+from wavestack.kernel.queries import get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.webhooks.events import DeliverWebhook
@@ -76,20 +76,22 @@ def _read(endpoint: WebhookEndpoint) -> WebhookRead:
 def list_webhooks(uow: UnitOfWork, *, org_id: str, limit: int, offset: int) -> Page[WebhookRead]:
     """List the organization's webhooks."""
     with uow:
-        query = (
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.org_id == org_id)
-            .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc())
+        return read_page(
+            uow.session,
+            WebhookEndpoint,
+            WebhookRead,
+            where=[WebhookEndpoint.org_id == org_id],
+            order_by=[WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc()],
+            limit=limit,
+            offset=offset,
         )
-        rows, total = page(uow.session, query, limit=limit, offset=offset)
-        return Page(items=[_read(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 def get_webhook(uow: UnitOfWork, *, org_id: str, webhook_id: str) -> WebhookRead:
     """Return one webhook."""
     with uow:
-        return _read(
-            get_for_org(uow.session, WebhookEndpoint, org_id=org_id, id=webhook_id, what="webhook")
+        return read_for_org(
+            uow.session, WebhookEndpoint, WebhookRead, org_id=org_id, id=webhook_id, what="webhook"
         )
 
 
@@ -113,15 +115,12 @@ def list_deliveries(
     """List a webhook's deliveries, newest first."""
     with uow:
         get_for_org(uow.session, WebhookEndpoint, org_id=org_id, id=webhook_id, what="webhook")
-        query = (
-            select(WebhookDelivery)
-            .where(WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.org_id == org_id)
-            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-        )
-        rows, total = page(uow.session, query, limit=limit, offset=offset)
-        return Page(
-            items=[DeliveryRead.model_validate(r) for r in rows],
-            total=total,
+        return read_page(
+            uow.session,
+            WebhookDelivery,
+            DeliveryRead,
+            where=[WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.org_id == org_id],
+            order_by=[WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()],
             limit=limit,
             offset=offset,
         )
