@@ -67,6 +67,7 @@ def start_server(data_dir: Path, port: int, args: argparse.Namespace) -> subproc
         WAVESTACK_LOG_LEVEL="WARNING",
         WAVESTACK_LOG_FORMAT="json",
     )
+    env["WAVESTACK_API_WORKERS"] = str(args.workers)
     if args.postgres:
         env["WAVESTACK_DATABASE_URL"] = args.postgres
     if args.redis:
@@ -234,6 +235,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="PostgreSQL URL (default: SQLite in a temp dir)")
     parser.add_argument("--redis", help="Redis URL for jobs, events and rate limits")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    parser.add_argument("--workers", type=int, default=1, help="API processes of the server")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -247,7 +249,11 @@ def main() -> None:
         bearer = token(base, data_dir, cli_env)
         try:
             backend = "postgresql" if args.postgres else "sqlite"
-            print(f"# backend={backend} seconds={args.seconds} mix={dict(MIX)}", flush=True)
+            print(
+                f"# backend={backend} api_workers={args.workers} seconds={args.seconds} "
+                f"mix={dict(MIX)}",
+                flush=True,
+            )
             asyncio.run(bench("127.0.0.1", port, bearer, rates, args.seconds, args.connections))
         finally:
             server.send_signal(signal.SIGINT)

@@ -137,3 +137,44 @@ def test_up_cli_and_queue_over_http(settings_factory: Any, tmp_path: Path, backe
             server.stdout.close()
     assert code == 0, output
     assert "First start" in output
+
+
+def test_up_with_several_api_processes(tmp_path: Path) -> None:
+    data_dir = tmp_path / "multi"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAVESTACK_")}
+    env.update(WAVESTACK_LOG_FORMAT="json")
+    port = _free_port()
+    cmd = [sys.executable, "-m", "wavestack", "up", "--workers", "2"]
+    server = subprocess.Popen(
+        [*cmd, "--port", str(port), "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        creds = json.loads((data_dir / "first-run-credentials.json").read_text())
+        token = httpx.post(
+            f"{base}/api/auth/token",
+            json={"client_id": creds["client_id"], "client_secret": creds["client_secret"]},
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        # Several requests so both processes answer; each verifies the token on its own.
+        for n in range(10):
+            response = httpx.post(f"{base}/api/projects", json={"name": f"p{n}"}, headers=headers)
+            assert response.status_code == 201
+        assert httpx.get(f"{base}/api/projects", headers=headers).json()["total"] == 10
+    finally:
+        server.send_signal(signal.SIGINT)
+        code = server.wait(timeout=30)
+    assert code == 0

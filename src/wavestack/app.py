@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,8 +13,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from wavestack import __version__
-from wavestack.bootstrap import Container
+from wavestack.bootstrap import Container, bootstrap
 from wavestack.deps import container_of
+from wavestack.kernel.config import Settings
+from wavestack.kernel.logging import configure_logging
 from wavestack.kernel.web import RequestContextMiddleware, install_error_handlers
 from wavestack.registry import select_services
 
@@ -21,9 +27,36 @@ Get a token with `POST /api/auth/token` (client credentials), then send it as
 """
 
 
-def create_app(container: Container, *, only: set[str] | None = None) -> FastAPI:
+ONLY_ENV = "WAVESTACK_SERVE_ONLY"
+
+
+def app_from_environment() -> FastAPI:
+    """Build a self-contained app from the environment: one API worker process of several."""
+    settings = Settings()
+    configure_logging(settings)
+    container = bootstrap(settings)
+    only = {s for s in os.environ.get(ONLY_ENV, "").split(",") if s} or None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        container.dispatcher.start()
+        try:
+            yield
+        finally:
+            container.close()
+
+    return create_app(container, only=only, lifespan=lifespan)
+
+
+def create_app(
+    container: Container,
+    *,
+    only: set[str] | None = None,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
     """Build the app around a container, serving all services or just `only`."""
     app = FastAPI(
+        lifespan=lifespan,
         title="WaveStack",
         version=__version__,
         description=DESCRIPTION,

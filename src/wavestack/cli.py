@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +37,9 @@ DataDir = Annotated[
 ]
 Host = Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")]
 Port = Annotated[int | None, typer.Option(help="Port to bind (default 8080).")]
+Workers = Annotated[
+    int | None, typer.Option("--workers", help="API processes (default 1; one per core is good).")
+]
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -50,6 +54,12 @@ def _container(data_dir: Path | None, **overrides: Any) -> Container:
     settings = _settings(data_dir=data_dir, **overrides)
     configure_logging(settings)
     return bootstrap(settings)
+
+
+def _program() -> str:
+    # As invoked (e.g. `.venv/bin/wavestack` under `make run`), so the hint can be pasted.
+    name = Path(sys.argv[0]).name
+    return sys.argv[0] if name == "wavestack" else "wavestack"
 
 
 def _emit(obj: Any) -> None:
@@ -73,9 +83,11 @@ def migrate(data_dir: DataDir = None) -> None:
 
 
 @app.command()
-def up(host: Host = None, port: Port = None, data_dir: DataDir = None) -> None:
+def up(
+    host: Host = None, port: Port = None, data_dir: DataDir = None, workers: Workers = None
+) -> None:
     """Migrate, then run the API, job worker and scheduler in one process."""
-    container = _container(data_dir, host=host, port=port)
+    container = _container(data_dir, host=host, port=port, api_workers=workers)
     settings = container.settings
     try:
         upgrade(container.db.engine)
@@ -87,6 +99,7 @@ def up(host: Host = None, port: Port = None, data_dir: DataDir = None) -> None:
             f"Data dir   {settings.data_dir.resolve()}",
             f"Database   {container.db.engine.url.render_as_string(hide_password=True)}",
             f"Jobs       {'Redis' if settings.redis_url else 'SQLite (in-process workers)'}",
+            f"Processes  {settings.api_workers} API process(es)",
         ]
         if first is not None:
             lines += [
@@ -97,7 +110,7 @@ def up(host: Host = None, port: Port = None, data_dir: DataDir = None) -> None:
                 f"  client_secret  {first['client_secret']}",
                 f"  (saved, mode 0600, in {settings.data_dir / 'first-run-credentials.json'})",
                 "Get a token:",
-                f"  wavestack token --data-dir {settings.data_dir} "
+                f"  {_program()} token --data-dir {settings.data_dir} "
                 f"--client-id {first['client_id']} --client-secret {first['client_secret']}",
             ]
         console.rule("WaveStack is starting")
@@ -120,13 +133,14 @@ def serve_command(
     host: Host = None,
     port: Port = None,
     data_dir: DataDir = None,
+    workers: Workers = None,
 ) -> None:
     """Run some roles and services of WaveStack (no migration; run `wavestack migrate` first)."""
     selected = {s.strip() for s in only.split(",") if s.strip()} if only else None
     if selected and selected - SERVICE_NAMES:
         console.print(f"[red]unknown service(s):[/red] {', '.join(selected - SERVICE_NAMES)}")
         raise typer.Exit(2)
-    container = _container(data_dir, host=host, port=port)
+    container = _container(data_dir, host=host, port=port, api_workers=workers)
     try:
         serve(container, roles=frozenset(role) if role else ALL_ROLES, only=selected)
     finally:

@@ -14,8 +14,9 @@ from enum import StrEnum
 from pathlib import Path
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
-from wavestack.app import create_app
+from wavestack.app import ONLY_ENV, create_app
 from wavestack.bootstrap import Container
 from wavestack.kernel.logging import get_logger
 from wavestack.services import auth
@@ -79,6 +80,31 @@ def background_roles(container: Container, roles: frozenset[Role]) -> Iterator[N
             consumer.stop(graceful=True)
 
 
+def _run_api_processes(container: Container, only: set[str] | None) -> None:
+    settings = container.settings
+    # Each API process builds its own container from the environment; hand it what the
+    # command line changed.
+    os.environ.update(
+        WAVESTACK_DATA_DIR=str(settings.data_dir.resolve()),
+        WAVESTACK_DATABASE_URL=settings.resolved_database_url,
+        WAVESTACK_HOST=settings.host,
+        WAVESTACK_PORT=str(settings.port),
+    )
+    if settings.redis_url:
+        os.environ["WAVESTACK_REDIS_URL"] = settings.redis_url
+    os.environ[ONLY_ENV] = ",".join(sorted(only or ()))
+    config = uvicorn.Config(
+        "wavestack.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.api_workers,
+        log_config=None,
+        access_log=False,
+    )
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
 def serve(container: Container, *, roles: frozenset[Role], only: set[str] | None) -> None:
     """Run the given roles until interrupted (Ctrl-C or SIGTERM), then stop cleanly."""
     # uvicorn re-raises the captured Ctrl-C once it has shut down; by then all is stopped.
@@ -93,7 +119,9 @@ def _serve(container: Container, *, roles: frozenset[Role], only: set[str] | Non
     # interval each of them then waits up to 5 ms behind the busy event loop to get it back.
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     with background_roles(container, roles):
-        if Role.api in roles:
+        if Role.api in roles and settings.api_workers > 1:
+            _run_api_processes(container, only)
+        elif Role.api in roles:
             config = uvicorn.Config(
                 create_app(container, only=only),
                 host=settings.host,

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Hosts or CIDR ranges reachable even though private (e.g. a LAN n8n).",
     )
+    api_workers: int = Field(
+        1, ge=1, le=64, description="API processes; more than one spreads requests over cores."
+    )
     worker_threads: int = Field(4, ge=1, le=64, description="Job worker threads in `up`/`worker`.")
     webhook_max_attempts: int = Field(
         8, ge=1, le=30, description="Delivery tries per webhook event."
