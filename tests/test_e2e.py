@@ -36,6 +36,41 @@ def _env(settings: Settings, data_dir: Path) -> dict[str, str]:
     return env
 
 
+def _start_up(
+    env: dict[str, str], data_dir: Path, *args: str, capture: bool = False
+) -> tuple[subprocess.Popen[str], str]:
+    """Start `wavestack up` on a free port and wait until it answers its health check."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wavestack",
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, server.stdout.read() if server.stdout else ""
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.2)
+
+
 def _cli(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "wavestack", *args],
@@ -55,26 +90,8 @@ def test_up_cli_and_queue_over_http(settings_factory: Any, tmp_path: Path, backe
     env = _env(settings, data_dir)
     if backend == "sqlite":
         env.pop("WAVESTACK_DATABASE_URL", None)  # the default: a SQLite file in the data dir
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "wavestack", "up", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _start_up(env, data_dir, capture=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
         assert httpx.get(f"{base}/api/docs").status_code == 200
         first_run = json.loads((data_dir / "first-run-credentials.json").read_text())
         assert first_run["client_secret"].startswith("wss_")
@@ -143,26 +160,8 @@ def test_up_with_several_api_processes(tmp_path: Path) -> None:
     data_dir = tmp_path / "multi"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAVESTACK_")}
     env.update(WAVESTACK_LOG_FORMAT="json")
-    port = _free_port()
-    cmd = [sys.executable, "-m", "wavestack", "up", "--workers", "2"]
-    server = subprocess.Popen(
-        [*cmd, "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _start_up(env, data_dir, "--workers", "2")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
         creds = json.loads((data_dir / "first-run-credentials.json").read_text())
         token = httpx.post(
             f"{base}/api/auth/token",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +17,7 @@ from wavestack.bootstrap import Container, bootstrap
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
-from wavestack.migrations.runner import upgrade
+from wavestack.migrations.runner import current_revision, head_revision, upgrade
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import ALL_ROLES, Role, ensure_first_run_credentials, serve
 from wavestack.services import auth
@@ -50,10 +52,34 @@ def _settings(**overrides: Any) -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _container(data_dir: Path | None, **overrides: Any) -> Container:
+@contextmanager
+def _container(
+    data_dir: Path | None, *, needs_schema: bool = True, **overrides: Any
+) -> Iterator[Container]:
+    """Build the container for one command; report bad input and domain errors, then close."""
     settings = _settings(data_dir=data_dir, **overrides)
     configure_logging(settings)
-    return bootstrap(settings)
+    container = bootstrap(settings)
+    try:
+        if needs_schema and current_revision(container.db.engine) != head_revision(
+            container.db.engine
+        ):
+            console.print(
+                "[red]The database schema is not up to date.[/red] Run `wavestack migrate` "
+                "(with the same --data-dir / WAVESTACK_DATABASE_URL) or start `wavestack up`."
+            )
+            raise typer.Exit(2)
+        yield container
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        console.print(f"[red]invalid {field}:[/red] {error['msg']}")
+        raise typer.Exit(2) from exc
+    except AppError as exc:
+        console.print(f"[red]{exc.code}:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        container.close()
 
 
 def _program() -> str:
@@ -66,19 +92,11 @@ def _emit(obj: Any) -> None:
     typer.echo(json.dumps(obj))
 
 
-def _fail(exc: AppError) -> typer.Exit:
-    console.print(f"[red]{exc.code}:[/red] {exc.message}")
-    return typer.Exit(1)
-
-
 @app.command()
 def migrate(data_dir: DataDir = None) -> None:
     """Bring the database schema up to date."""
-    container = _container(data_dir)
-    try:
+    with _container(data_dir, needs_schema=False) as container:
         upgrade(container.db.engine)
-    finally:
-        container.close()
     console.print("[green]database is up to date[/green]")
 
 
@@ -87,9 +105,10 @@ def up(
     host: Host = None, port: Port = None, data_dir: DataDir = None, workers: Workers = None
 ) -> None:
     """Migrate, then run the API, job worker and scheduler in one process."""
-    container = _container(data_dir, host=host, port=port, api_workers=workers)
-    settings = container.settings
-    try:
+    with _container(
+        data_dir, needs_schema=False, host=host, port=port, api_workers=workers
+    ) as container:
+        settings = container.settings
         upgrade(container.db.engine)
         first = ensure_first_run_credentials(container)
         url = settings.resolved_public_url
@@ -117,8 +136,6 @@ def up(
         console.print("\n".join(lines), soft_wrap=True, highlight=False)
         console.rule()
         serve(container, roles=ALL_ROLES, only=None)
-    finally:
-        container.close()
 
 
 @app.command("serve")
@@ -140,21 +157,15 @@ def serve_command(
     if selected and selected - SERVICE_NAMES:
         console.print(f"[red]unknown service(s):[/red] {', '.join(selected - SERVICE_NAMES)}")
         raise typer.Exit(2)
-    container = _container(data_dir, host=host, port=port, api_workers=workers)
-    try:
+    with _container(data_dir, host=host, port=port, api_workers=workers) as container:
         serve(container, roles=frozenset(role) if role else ALL_ROLES, only=selected)
-    finally:
-        container.close()
 
 
 @app.command()
 def worker(data_dir: DataDir = None) -> None:
     """Run job workers only (scale out by starting more of these)."""
-    container = _container(data_dir)
-    try:
+    with _container(data_dir) as container:
         serve(container, roles=frozenset({Role.worker}), only=None)
-    finally:
-        container.close()
 
 
 @org_app.command("create")
@@ -166,18 +177,10 @@ def org_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an organization and print it as JSON."""
-    container = _container(data_dir)
-    try:
+    with _container(data_dir) as container:
         org = auth.create_organization(
             container.uow(), auth.OrganizationCreate(name=name, slug=slug)
         )
-    except ValidationError as exc:
-        console.print(f"[red]invalid organization:[/red] {exc.errors()[0]['msg']}")
-        raise typer.Exit(2) from exc
-    except AppError as exc:
-        raise _fail(exc) from exc
-    finally:
-        container.close()
     _emit({"id": org.id, "name": org.name, "slug": org.slug})
 
 
@@ -189,18 +192,10 @@ def client_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create API client credentials and print them as JSON (the secret is shown only once)."""
-    container = _container(data_dir)
-    try:
+    with _container(data_dir) as container:
         creds = auth.create_client(
             container.uow(), auth.ClientCreate(org_id=org, name=name, scopes=scopes.split())
         )
-    except ValidationError as exc:
-        console.print(f"[red]invalid client:[/red] {exc.errors()[0]['msg']}")
-        raise typer.Exit(2) from exc
-    except AppError as exc:
-        raise _fail(exc) from exc
-    finally:
-        container.close()
     _emit(creds.model_dump())
 
 
@@ -212,17 +207,12 @@ def token(
     data_dir: DataDir = None,
 ) -> None:
     """Print an access token for client credentials."""
-    container = _container(data_dir)
-    try:
+    with _container(data_dir) as container:
         response = auth.issue_token(
             container.uow(),
             container.tokens,
             auth.TokenRequest(client_id=client_id, client_secret=client_secret, scope=scope),
         )
-    except AppError as exc:
-        raise _fail(exc) from exc
-    finally:
-        container.close()
     typer.echo(response.access_token)
 
 

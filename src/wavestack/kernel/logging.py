@@ -51,6 +51,8 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     # Access logs would double every request line; our middleware logs requests itself.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Alembic announces its dialect on every revision check; we log what a migration changed.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
     # Huey logs every task at INFO; that drowns a creator's terminal.
     logging.getLogger("huey").setLevel(max(logging.WARNING, root.level))
 

@@ -1,0 +1,56 @@
+"""The command line: JSON output for scripts, clear errors and exit codes for people."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jwt
+from typer.testing import CliRunner
+
+from wavestack.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_org_client_token_round_trip(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert _run("migrate", *data)[0] == 0
+    code, out, _ = _run("org", "create", "My Channel", *data)
+    assert code == 0
+    org = json.loads(out)
+    assert org["slug"] == "my-channel"
+    code, out, _ = _run("client", "create", "--org", org["id"], "--scopes", "queue:read", *data)
+    assert code == 0
+    creds = json.loads(out)
+    assert creds["scopes"] == ["queue:read"]
+    code, out, _ = _run(
+        "token", "--client-id", creds["client_id"], "--client-secret", creds["client_secret"], *data
+    )
+    assert code == 0
+    claims = jwt.decode(out.strip(), options={"verify_signature": False})
+    assert claims["org_id"] == org["id"]
+    assert claims["scope"] == "queue:read"
+    # The same slug again is a conflict, reported without a traceback.
+    code, _, err = _run("org", "create", "Other", "--slug", "my-channel", *data)
+    assert code == 1
+    assert "CONFLICT" in err
+
+
+def test_errors_are_reported_with_exit_codes(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    code, _, err = _run("org", "create", "Early", *data)
+    assert code == 2
+    assert "wavestack migrate" in err
+    _run("migrate", *data)
+    assert _run("client", "create", "--org", "missing", *data)[0] == 1
+    code, _, err = _run("client", "create", "--org", "x", "--scopes", "NOT VALID", *data)
+    assert code == 2
+    assert "invalid scope" in err
+    assert _run("token", "--client-id", "wsc_x", "--client-secret", "wss_y", *data)[0] == 1
+    assert _run("serve", "--only", "nonsense", *data)[0] == 2
