@@ -19,7 +19,13 @@ from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
 from wavestack.migrations.runner import current_revision, head_revision, upgrade
 from wavestack.registry import SERVICE_NAMES
-from wavestack.runtime import ALL_ROLES, Role, ensure_first_run_credentials, serve
+from wavestack.runtime import (
+    ALL_ROLES,
+    FIRST_RUN_FILE,
+    Role,
+    ensure_first_run_credentials,
+    serve,
+)
 from wavestack.services import auth
 
 app = typer.Typer(
@@ -127,7 +133,7 @@ def up(
                 f"  org_id         {first['org_id']}",
                 f"  client_id      {first['client_id']}",
                 f"  client_secret  {first['client_secret']}",
-                f"  (saved, mode 0600, in {settings.data_dir / 'first-run-credentials.json'})",
+                f"  (saved, mode 0600, in {settings.data_dir / FIRST_RUN_FILE})",
                 "Get a token:",
                 f"  {_program()} token --data-dir {settings.data_dir} "
                 f"--client-id {first['client_id']} --client-secret {first['client_secret']}",

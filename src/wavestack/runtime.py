@@ -11,7 +11,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -34,32 +33,31 @@ class Role(StrEnum):
 
 ALL_ROLES = frozenset(Role)
 SWITCH_INTERVAL_SECONDS = 0.0005
+FIRST_RUN_FILE = "first-run-credentials.json"
 
 
 def ensure_first_run_credentials(container: Container) -> dict[str, str] | None:
     """On an empty database create a default organization and an admin client; return them."""
     if auth.count_organizations(container.uow(write=False)) > 0:
         return None
-    org = auth.create_organization(container.uow(), auth.OrganizationCreate(name="Default"))
-    creds = auth.create_client(
-        container.uow(), auth.ClientCreate(org_id=org.id, name="first-run", scopes=["admin"])
-    )
+    # One transaction: an organization without its client would never get credentials.
+    with container.uow() as uow:
+        org = auth.create_organization(uow, auth.OrganizationCreate(name="Default"))
+        creds = auth.create_client(
+            uow, auth.ClientCreate(org_id=org.id, name="first-run", scopes=["admin"])
+        )
+        uow.commit()
     record = {
         "org_id": org.id,
         "org_slug": org.slug,
         "client_id": creds.client_id,
         "client_secret": creds.client_secret,
     }
-    path = container.settings.data_dir / "first-run-credentials.json"
+    path = container.settings.data_dir / FIRST_RUN_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(record, fh, indent=2)
     return record
-
-
-def credentials_file(container: Container) -> Path:
-    """Return where the first-run credentials were saved."""
-    return container.settings.data_dir / "first-run-credentials.json"
 
 
 @contextmanager

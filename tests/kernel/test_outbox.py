@@ -114,3 +114,27 @@ def test_a_failed_dispatch_is_retried_later(settings: Any, namespace: str) -> No
         assert dispatcher.dispatch_pending() == 1
     finally:
         container.close()
+
+
+def test_purge_keeps_undispatched_and_recent_rows(settings: Any, namespace: str) -> None:
+    from datetime import timedelta
+
+    from wavestack.kernel.clock import utcnow
+
+    container = bootstrap(settings, namespace=namespace)
+    try:
+        with container.uow() as uow:
+            for n in range(3):
+                uow.publish(ThingHappened(org_id="o", n=n))
+            uow.commit()
+        with container.db.session() as session:
+            rows = list(session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)))
+            rows[0].dispatched_at = utcnow() - timedelta(days=8)  # old and sent: goes
+            rows[1].dispatched_at = utcnow() - timedelta(hours=1)  # recent: stays
+            session.commit()  # rows[2] was never sent: stays
+        assert container.dispatcher.purge_dispatched(older_than=timedelta(days=7)) == 1
+        with container.db.session() as session:
+            left = session.scalar(select(func.count()).select_from(OutboxRecord))
+        assert left == 2
+    finally:
+        container.close()
