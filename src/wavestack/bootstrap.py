@@ -8,13 +8,14 @@ from datetime import timedelta
 import httpx
 from huey import crontab
 
-from wavestack.kernel.auth import KeyStore, TokenService
+from wavestack.kernel.auth import TokenService
 from wavestack.kernel.bus import InProcessBus, LiveBus, RedisBus
 from wavestack.kernel.config import Settings
 from wavestack.kernel.crypto import SecretBox
 from wavestack.kernel.db import Database
 from wavestack.kernel.http import EgressPolicy, guarded_client, policy_from_settings
 from wavestack.kernel.jobs import JobQueue, make_huey
+from wavestack.kernel.keys import KeyStore
 from wavestack.kernel.outbox import OutboxDispatcher, Subscribers
 from wavestack.kernel.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from wavestack.kernel.storage import FileStorage, LocalStorage

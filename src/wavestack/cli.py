@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,9 +35,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage the token signing keys.", no_args_is_help=True)
 client_app = typer.Typer(help="Manage API clients.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(client_app, name="client")
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -220,6 +223,23 @@ def token(
             auth.TokenRequest(client_id=client_id, client_secret=client_secret, scope=scope),
         )
     typer.echo(response.access_token)
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: DataDir = None) -> None:
+    """Sign new tokens with a new key; tokens already issued stay valid until they expire."""
+    with _container(data_dir, needs_schema=False) as container:
+        settings = container.settings
+        rotation = container.keys.rotate(
+            keep_old_for_seconds=settings.auth_token_ttl_seconds + settings.auth_leeway_seconds
+        )
+    _emit(
+        {
+            "kid": rotation.kid,
+            "retired_kid": rotation.retired_kid,
+            "retired_until": datetime.fromtimestamp(rotation.retired_until, UTC).isoformat(),
+        }
+    )
 
 
 def main() -> None:

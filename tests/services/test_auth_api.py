@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from support import SyncASGIClient, Tenant
 from wavestack.bootstrap import Container
-from wavestack.kernel.auth import KeyStore
 from wavestack.kernel.config import Settings
+from wavestack.kernel.keys import KeyStore
 
 
 def _claims(tenant: Tenant, settings: Settings, **overrides: Any) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def _claims(tenant: Tenant, settings: Settings, **overrides: Any) -> dict[str, A
 def _sign(container: Container, claims: dict[str, Any], *, key: Any = None, kid: str = "") -> str:
     return jwt.encode(
         claims,
-        key or container.keys.private_key,
+        key or container.keys.signing()[1],
         algorithm="RS256",
         headers={"kid": kid or container.settings.auth_key_id},
     )
@@ -205,3 +205,34 @@ def test_current_organization(api: SyncASGIClient, tenant: Tenant) -> None:
     )
     assert renamed.status_code == 200
     assert renamed.json()["name"] == "Renamed"
+
+
+def test_rotation_keeps_old_tokens_valid_until_they_expire(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    old_token = tenant.token
+    old_kid = container.keys.key_id
+    keys_dir = container.settings.resolved_keys_dir
+    assert keys_dir is not None
+    # Another process (the CLI) rotates the keys on disk.
+    rotation = KeyStore(keys_dir, key_id="wavestack-1").rotate(keep_old_for_seconds=600)
+    assert rotation.retired_kid == old_kid
+    kids = [k["kid"] for k in api.get("/.well-known/jwks.json").json()["keys"]]
+    assert kids == [rotation.kid, old_kid]
+    assert api.get("/api/queue", headers=tenant.headers).status_code == 200
+    creds = {"client_id": tenant.client_id, "client_secret": tenant.client_secret}
+    new_token = api.post("/api/auth/token", json=creds).json()["access_token"]
+    assert jwt.get_unverified_header(new_token)["kid"] == rotation.kid
+    headers = {"Authorization": f"Bearer {new_token}"}
+    assert api.get("/api/queue", headers=headers).status_code == 200
+    assert stat.S_IMODE((keys_dir / "jwt-private.pem").stat().st_mode) == 0o600
+
+    # Once the retired key's tokens have all expired, it leaves the JWKS and verifies nothing.
+    (keys_dir / "retired" / f"{old_kid}.expires").write_text(str(time.time() - 1))
+    fresh = KeyStore(keys_dir, key_id="wavestack-1")
+    assert [k["kid"] for k in fresh.jwks()["keys"]] == [rotation.kid]
+    assert fresh.verifying_key(old_kid) is None
+    from wavestack.kernel.auth import TokenService
+
+    with pytest.raises(Exception, match="current key"):
+        TokenService(fresh, container.settings).verify(old_token)

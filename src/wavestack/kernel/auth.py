@@ -1,89 +1,19 @@
-"""RS256 signing keys, JWKS, and issuing and verifying client-credentials tokens."""
+"""Issuing and verifying client-credentials tokens (RS256 JWTs)."""
 
 from __future__ import annotations
 
-import base64
-import os
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import Unauthorized
-
-PRIVATE_FILE = "jwt-private.pem"
-PUBLIC_FILE = "jwt-public.pem"
-ALGORITHM = "RS256"
-
-
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-class KeyStore:
-    """The signing key pair, created on first start and kept as PEM files (private mode 0600)."""
-
-    def __init__(self, keys_dir: Path | None, *, key_id: str) -> None:
-        self.key_id = key_id
-        self.keys_dir = keys_dir
-        if keys_dir is None:
-            self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        else:
-            self.private_key = self._load_or_create(keys_dir)
-        self.public_key = self.private_key.public_key()
-
-    @staticmethod
-    def _load_or_create(keys_dir: Path) -> rsa.RSAPrivateKey:
-        keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        private_path = keys_dir / PRIVATE_FILE
-        if private_path.exists():
-            key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
-            if not isinstance(key, rsa.RSAPrivateKey):
-                raise RuntimeError(f"{private_path} is not an RSA private key")
-            return key
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        # Create with 0600 from the start: no window where another user can read it.
-        tmp = private_path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-        os.replace(tmp, private_path)
-        (keys_dir / PUBLIC_FILE).write_bytes(
-            key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
-        return key
-
-    def jwks(self) -> dict[str, list[dict[str, str]]]:
-        """Return the public key set."""
-        numbers = self.public_key.public_numbers()
-        return {
-            "keys": [
-                {
-                    "kty": "RSA",
-                    "kid": self.key_id,
-                    "use": "sig",
-                    "alg": ALGORITHM,
-                    "n": _b64url_uint(numbers.n),
-                    "e": _b64url_uint(numbers.e),
-                }
-            ]
-        }
+from wavestack.kernel.keys import ALGORITHM, KeyStore
 
 
 @dataclass(frozen=True)
@@ -136,9 +66,8 @@ class TokenService:
             "aud": self._audience,
             "iss": self._issuer,
         }
-        return jwt.encode(
-            claims, self._keys.private_key, algorithm=ALGORITHM, headers={"kid": self._keys.key_id}
-        )
+        kid, key = self._keys.signing()
+        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
     def verify(self, token: str) -> Principal:
         """Check signature, algorithm, key id, issuer, audience and times; return the caller."""
@@ -161,11 +90,13 @@ class TokenService:
     def _verify_uncached(self, token: str) -> tuple[Principal, int]:
         try:
             header = jwt.get_unverified_header(token)
-            if header.get("alg") != ALGORITHM or header.get("kid") != self._keys.key_id:
-                raise Unauthorized("token was not signed by this server")
+            kid = header.get("kid")
+            key = self._keys.verifying_key(kid) if isinstance(kid, str) else None
+            if header.get("alg") != ALGORITHM or key is None:
+                raise Unauthorized("token was not signed by a current key of this server")
             claims = jwt.decode(
                 token,
-                self._keys.public_key,
+                key,
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
