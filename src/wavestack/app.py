@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -55,8 +56,22 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """Build the app around a container, serving all services or just `only`."""
+
+    @contextlib.asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        # Request handlers are short and hold the GIL for most of their time: a few threads
+        # serve more requests than anyio's default 40, which spend their time handing the
+        # GIL back and forth.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = container.settings.api_threads
+        if lifespan is None:
+            yield
+        else:
+            async with lifespan(app):
+                yield
+
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=run,
         title="WaveStack",
         version=__version__,
         description=DESCRIPTION,

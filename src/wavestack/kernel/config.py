@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     api_workers: int = Field(
         1, ge=1, le=64, description="API processes; more than one spreads requests over cores."
     )
+    api_threads: int = Field(
+        4, ge=1, le=256, description="Threads per API process running request handlers."
+    )
     worker_threads: int = Field(4, ge=1, le=64, description="Job worker threads in `up`/`worker`.")
     webhook_max_attempts: int = Field(
         8, ge=1, le=30, description="Delivery tries per webhook event."
