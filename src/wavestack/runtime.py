@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -116,6 +117,9 @@ def _serve(container: Container, *, roles: frozenset[Role], only: set[str] | Non
     # Request threads give up the GIL on every database call; with the default 5 ms switch
     # interval each of them then waits up to 5 ms behind the busy event loop to get it back.
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    # Everything built so far lives as long as the process: keep the collector from
+    # re-scanning it on every full collection.
+    gc.freeze()
     with background_roles(container, roles):
         if Role.api in roles and settings.api_workers > 1:
             _run_api_processes(container, only)

@@ -30,7 +30,7 @@ def install(container: Container) -> None:
         )
 
     def wanted(envelope: Envelope) -> bool:
-        return service.has_endpoints(container.uow(write=False), org_id=envelope.org_id)
+        return service.has_endpoints(container.db, org_id=envelope.org_id)
 
     container.subscribers.add("webhooks.fan_out", {"*"}, fan_out, wants=wanted)
     container.jobs.register_job(
