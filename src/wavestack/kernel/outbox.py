@@ -160,11 +160,20 @@ class OutboxDispatcher:
         jobs.register(HANDLE_EVENT_TASK, subscribers.run, handler_policy or RetryPolicy(retries=5))
 
     def wake(self) -> None:
-        """Ask the dispatcher thread to run now; inline when no thread runs (tests, CLI)."""
-        if self._thread is not None:
-            self._wakeup.set()
-        elif self._jobs.immediate:
-            self.dispatch_pending()
+        """Dispatch what a commit just recorded, in the committing thread when nobody else is."""
+        if self._thread is None:
+            if self._jobs.immediate:
+                self.dispatch_pending()
+            return
+        # Doing the pass here saves handing the GIL to the dispatcher thread and back; when
+        # a pass is already running, the thread is woken to make sure it runs once more.
+        # The commit is done, so a failing pass must not fail the request: the thread retries.
+        try:
+            if self.dispatch_pending(blocking=False) is not None:
+                return
+        except Exception:
+            log.exception("outbox pass after commit failed")
+        self._wakeup.set()
 
     def _build_statements(self) -> None:
         # Built once with bind parameters: constructing statements per pass costs more
@@ -221,20 +230,25 @@ class OutboxDispatcher:
             # Live listeners are best effort; durable handlers were already queued.
             log.exception("live bus publish failed", event_type=envelope.type)
 
-    def dispatch_pending(self) -> int:
-        """Dispatch everything claimable now; returns how many rows left the outbox."""
+    def dispatch_pending(self, *, blocking: bool = True) -> int | None:
+        """Dispatch everything claimable now; returns how many rows left the outbox.
+
+        With `blocking=False` it returns None at once when another pass is running.
+        """
         # A job run inline by this very pass can commit and wake us again: the pass that is
         # already running picks those rows up, so the nested call just returns.
         if getattr(self._local, "dispatching", False):
             return 0
-        # One pass at a time per process: inline wakes from several request threads
-        # would otherwise each claim a batch and interleave their order.
-        with self._lock:
+        # One pass at a time per process: passes from several request threads would
+        # otherwise each claim a batch and interleave their order.
+        if not self._lock.acquire(blocking=blocking):
+            return None
+        try:
             self._local.dispatching = True
-            try:
-                return self._dispatch_all()
-            finally:
-                self._local.dispatching = False
+            return self._dispatch_all()
+        finally:
+            self._local.dispatching = False
+            self._lock.release()
 
     def _dispatch_all(self) -> int:
         sent = 0
