@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from fastapi import Request, Response
+from fastapi import Request
 
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import Forbidden, RateLimited, Unauthorized
+from wavestack.kernel.web import add_response_headers
 
 if TYPE_CHECKING:
     from wavestack.bootstrap import Container
@@ -37,14 +38,14 @@ def authenticate_request(request: Request) -> Principal:
 def require(scope: str, *, area: str = "core") -> Callable[..., Awaitable[Principal]]:
     """Depend on a caller holding `scope`, counted against the rate limit of `area`."""
 
-    async def dependency(request: Request, response: Response) -> Principal:
+    async def dependency(request: Request) -> Principal:
         principal = authenticate_request(request)
         container = container_of(request)
         limit = getattr(container.settings.rate_limits, area)
         quota = container.rate_limiter.hit(f"{principal.client_id}:{area}", limit=limit)
         if not quota.allowed:
             raise RateLimited("rate limit exceeded, retry later", headers=quota.headers())
-        response.headers.update(quota.headers())
+        add_response_headers(request, quota.headers())
         if not principal.allows(scope):
             raise Forbidden(f"this token lacks the scope {scope!r}")
         return principal

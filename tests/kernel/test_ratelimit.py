@@ -25,8 +25,16 @@ def test_over_the_limit_is_429_with_retry_after(settings_factory: Any, namespace
             assert refused.json()["error"]["code"] == "RATE_LIMITED"
             assert 1 <= int(refused.headers["Retry-After"]) <= 60
             assert int(refused.headers["X-RateLimit-Reset"]) > 0
-            # Limits are per client: another client is unaffected.
+            # Limits are per client: another client is unaffected, and every answer it gets,
+            # success or error, says where it stands.
+            missing = api.get("/api/queue/nope", headers=b.headers)
+            assert missing.status_code == 404
+            assert missing.headers["X-RateLimit-Remaining"] == "2"
+            created = api.post("/api/projects", headers=b.headers, json={"name": "p"})
+            assert created.status_code == 201
+            assert created.headers["X-RateLimit-Remaining"] == "1"
             assert api.get("/api/queue", headers=b.headers).status_code == 200
+            assert api.get("/api/queue", headers=b.headers).status_code == 429
             # Health is never limited.
             assert all(api.get("/health").status_code == 200 for _ in range(5))
     finally:

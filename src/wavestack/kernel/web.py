@@ -8,8 +8,8 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +18,7 @@ from wavestack.kernel.ids import new_id
 from wavestack.kernel.logging import get_logger
 
 log = get_logger("wavestack.http")
+JSON = "application/json"
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -31,6 +32,24 @@ _HTTP_CODES = {
     422: "VALIDATION_ERROR",
     429: "RATE_LIMITED",
 }
+
+
+RESPONSE_HEADERS_STATE = "response_headers"
+
+
+def json_response(model: BaseModel, *, status_code: int = 200) -> Response:
+    """Serialize a response model (camelCase) into a ready response.
+
+    FastAPI would validate the returned model again, in a second trip through the thread
+    pool for sync endpoints; the models our services return are already the response models.
+    """
+    return Response(model.model_dump_json(by_alias=True), status_code=status_code, media_type=JSON)
+
+
+def add_response_headers(request: Request, headers: dict[str, str]) -> None:
+    """Attach headers to whatever response this request gets, errors included."""
+    current = getattr(request.state, RESPONSE_HEADERS_STATE, {})
+    setattr(request.state, RESPONSE_HEADERS_STATE, {**current, **headers})
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -104,6 +123,8 @@ class RequestContextMiddleware:
                 break
         request_id = request_id or new_id()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # Shared with the app even if it copies the scope: handlers leave headers here.
+        state = scope.setdefault("state", {})
         started = time.perf_counter()
         status = 500
 
@@ -112,9 +133,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
+                extra = state.get(RESPONSE_HEADERS_STATE) or {}
                 message["headers"] = [
                     *message["headers"],
                     (b"x-request-id", request_id.encode("latin-1")),
+                    *((k.lower().encode(), v.encode("latin-1")) for k, v in extra.items()),
                 ]
             await send(message)
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from wavestack.deps import authenticate_request, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import RateLimited, ValidationFailed
+from wavestack.kernel.web import json_response
 from wavestack.services.auth import service
 from wavestack.services.auth.schemas import (
     OrganizationRead,
@@ -95,9 +96,11 @@ def validate(request: Request, response: Response) -> dict[str, Any]:
 @router.get("/api/organizations/current", response_model=OrganizationRead, tags=["organizations"])
 def current_organization(
     request: Request, caller: Annotated[Principal, Depends(require("org:read"))]
-) -> OrganizationRead:
+) -> Response:
     """Return the caller's organization."""
-    return service.get_organization(container_of(request).uow(write=False), caller.org_id)
+    return json_response(
+        service.get_organization(container_of(request).uow(write=False), caller.org_id)
+    )
 
 
 @router.patch("/api/organizations/current", response_model=OrganizationRead, tags=["organizations"])
@@ -105,6 +108,8 @@ def update_current_organization(
     request: Request,
     data: Annotated[OrganizationUpdate, Body()],
     caller: Annotated[Principal, Depends(require("org:write"))],
-) -> OrganizationRead:
+) -> Response:
     """Rename the caller's organization or change its settings."""
-    return service.update_organization(container_of(request).uow(), caller.org_id, data)
+    return json_response(
+        service.update_organization(container_of(request).uow(), caller.org_id, data)
+    )

@@ -18,7 +18,7 @@ from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.storage import StorageWriter
 from wavestack.kernel.uploads import file_response, receive_multipart_upload
-from wavestack.kernel.web import validation_details
+from wavestack.kernel.web import json_response, validation_details
 from wavestack.services.cms import service
 from wavestack.services.cms.schemas import (
     AssetRead,
@@ -40,9 +40,12 @@ def create_project(
     request: Request,
     data: Annotated[ProjectCreate, Body()],
     caller: Annotated[Principal, Depends(require("projects:write"))],
-) -> ProjectRead:
+) -> Response:
     """Create a project."""
-    return service.create_project(container_of(request).uow(), org_id=caller.org_id, data=data)
+    return json_response(
+        service.create_project(container_of(request).uow(), org_id=caller.org_id, data=data),
+        status_code=201,
+    )
 
 
 @router.get("/projects", response_model=Page[ProjectRead], tags=["projects"])
@@ -51,10 +54,12 @@ def list_projects(
     caller: Annotated[Principal, Depends(require("projects:read"))],
     limit: Limit = 20,
     offset: Offset = 0,
-) -> Page[ProjectRead]:
+) -> Response:
     """List projects, newest first."""
-    return service.list_projects(
-        container_of(request).uow(write=False), org_id=caller.org_id, limit=limit, offset=offset
+    return json_response(
+        service.list_projects(
+            container_of(request).uow(write=False), org_id=caller.org_id, limit=limit, offset=offset
+        )
     )
 
 
@@ -63,10 +68,12 @@ def get_project(
     request: Request,
     project_id: str,
     caller: Annotated[Principal, Depends(require("projects:read"))],
-) -> ProjectRead:
+) -> Response:
     """Return one project."""
-    return service.get_project(
-        container_of(request).uow(write=False), org_id=caller.org_id, project_id=project_id
+    return json_response(
+        service.get_project(
+            container_of(request).uow(write=False), org_id=caller.org_id, project_id=project_id
+        )
     )
 
 
@@ -76,10 +83,12 @@ def update_project(
     project_id: str,
     data: Annotated[ProjectUpdate, Body()],
     caller: Annotated[Principal, Depends(require("projects:write"))],
-) -> ProjectRead:
+) -> Response:
     """Change a project."""
-    return service.update_project(
-        container_of(request).uow(), org_id=caller.org_id, project_id=project_id, data=data
+    return json_response(
+        service.update_project(
+            container_of(request).uow(), org_id=caller.org_id, project_id=project_id, data=data
+        )
     )
 
 
@@ -179,15 +188,17 @@ def list_assets(
     status: AssetStatus | None = None,
     limit: Limit = 20,
     offset: Offset = 0,
-) -> Page[AssetRead]:
+) -> Response:
     """List assets, newest first."""
-    return service.list_assets(
-        container_of(request).uow(write=False),
-        org_id=caller.org_id,
-        project_id=project_id,
-        status=status,
-        limit=limit,
-        offset=offset,
+    return json_response(
+        service.list_assets(
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            project_id=project_id,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
     )
 
 
@@ -196,10 +207,12 @@ def get_asset(
     request: Request,
     asset_id: str,
     caller: Annotated[Principal, Depends(require("assets:read"))],
-) -> AssetRead:
+) -> Response:
     """Return one asset's metadata."""
-    return service.get_asset(
-        container_of(request).uow(write=False), org_id=caller.org_id, asset_id=asset_id
+    return json_response(
+        service.get_asset(
+            container_of(request).uow(write=False), org_id=caller.org_id, asset_id=asset_id
+        )
     )
 
 

@@ -10,6 +10,7 @@ from wavestack.deps import container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
+from wavestack.kernel.web import json_response
 from wavestack.services.content_queue import service
 from wavestack.services.content_queue.schemas import (
     QueueItemCreate,
@@ -29,19 +30,16 @@ router = APIRouter(prefix="/api/queue", tags=["queue"])
 )
 def create_item(
     request: Request,
-    response: Response,
     data: Annotated[QueueItemCreate, Body()],
     caller: Annotated[Principal, Depends(require("queue:write"))],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> QueueItemRead:
+) -> Response:
     """Queue content for publishing; the same idempotency key and body returns the first item."""
     key = service.resolve_idempotency_key(data.idempotency_key, idempotency_key)
     item, created = service.create_item(
         container_of(request).uow(), org_id=caller.org_id, data=data, key=key
     )
-    if not created:
-        response.status_code = 200
-    return item
+    return json_response(item, status_code=201 if created else 200)
 
 
 @router.get("", response_model=Page[QueueItemRead])
@@ -52,15 +50,17 @@ def list_items(
     project_id: Annotated[str | None, Query(alias="projectId")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[QueueItemRead]:
+) -> Response:
     """List queue items, newest first, filtered by status and project."""
-    return service.list_items(
-        container_of(request).uow(write=False),
-        org_id=caller.org_id,
-        status=status,
-        project_id=project_id,
-        limit=limit,
-        offset=offset,
+    return json_response(
+        service.list_items(
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            status=status,
+            project_id=project_id,
+            limit=limit,
+            offset=offset,
+        )
     )
 
 
@@ -69,10 +69,12 @@ def get_item(
     request: Request,
     item_id: str,
     caller: Annotated[Principal, Depends(require("queue:read"))],
-) -> QueueItemRead:
+) -> Response:
     """Return one queue item."""
-    return service.get_item(
-        container_of(request).uow(write=False), org_id=caller.org_id, item_id=item_id
+    return json_response(
+        service.get_item(
+            container_of(request).uow(write=False), org_id=caller.org_id, item_id=item_id
+        )
     )
 
 
@@ -82,10 +84,12 @@ def update_item(
     item_id: str,
     data: Annotated[QueueItemUpdate, Body()],
     caller: Annotated[Principal, Depends(require("queue:write"))],
-) -> QueueItemRead:
+) -> Response:
     """Change a queued item (409 once publishing began)."""
-    return service.update_item(
-        container_of(request).uow(), org_id=caller.org_id, item_id=item_id, data=data
+    return json_response(
+        service.update_item(
+            container_of(request).uow(), org_id=caller.org_id, item_id=item_id, data=data
+        )
     )
 
 
@@ -94,6 +98,8 @@ def cancel_item(
     request: Request,
     item_id: str,
     caller: Annotated[Principal, Depends(require("queue:write"))],
-) -> QueueItemRead:
+) -> Response:
     """Cancel a queued item (409 once publishing began)."""
-    return service.cancel_item(container_of(request).uow(), org_id=caller.org_id, item_id=item_id)
+    return json_response(
+        service.cancel_item(container_of(request).uow(), org_id=caller.org_id, item_id=item_id)
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from wavestack.deps import container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
+from wavestack.kernel.web import json_response
 from wavestack.services.content_queue import Platform
 from wavestack.services.publishing import service
 from wavestack.services.publishing.schemas import PostRead
@@ -25,13 +26,15 @@ def list_posts(
     queue_item_id: Annotated[str | None, Query(alias="queueItemId")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[PostRead]:
+) -> Response:
     """List published posts with their platform URLs."""
-    return service.list_posts(
-        container_of(request).uow(write=False),
-        org_id=caller.org_id,
-        platform=platform,
-        queue_item_id=queue_item_id,
-        limit=limit,
-        offset=offset,
+    return json_response(
+        service.list_posts(
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            platform=platform,
+            queue_item_id=queue_item_id,
+            limit=limit,
+            offset=offset,
+        )
     )

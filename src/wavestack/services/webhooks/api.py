@@ -10,6 +10,7 @@ from wavestack.deps import container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
+from wavestack.kernel.web import json_response
 from wavestack.services.webhooks import service
 from wavestack.services.webhooks.schemas import (
     DeliveryRead,
@@ -28,11 +29,14 @@ def create_webhook(
     request: Request,
     data: Annotated[WebhookCreate, Body()],
     caller: Annotated[Principal, Depends(require("webhooks:write"))],
-) -> WebhookCreated:
+) -> Response:
     """Register a URL for events; deliveries are signed with the returned secret."""
     container = container_of(request)
-    return service.create_webhook(
-        container.uow(), container.secrets, container.egress, org_id=caller.org_id, data=data
+    return json_response(
+        service.create_webhook(
+            container.uow(), container.secrets, container.egress, org_id=caller.org_id, data=data
+        ),
+        status_code=201,
     )
 
 
@@ -42,10 +46,12 @@ def list_webhooks(
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
     limit: Limit = 20,
     offset: Offset = 0,
-) -> Page[WebhookRead]:
+) -> Response:
     """List registered webhooks."""
-    return service.list_webhooks(
-        container_of(request).uow(write=False), org_id=caller.org_id, limit=limit, offset=offset
+    return json_response(
+        service.list_webhooks(
+            container_of(request).uow(write=False), org_id=caller.org_id, limit=limit, offset=offset
+        )
     )
 
 
@@ -54,10 +60,12 @@ def get_webhook(
     request: Request,
     webhook_id: str,
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
-) -> WebhookRead:
+) -> Response:
     """Return one webhook."""
-    return service.get_webhook(
-        container_of(request).uow(write=False), org_id=caller.org_id, webhook_id=webhook_id
+    return json_response(
+        service.get_webhook(
+            container_of(request).uow(write=False), org_id=caller.org_id, webhook_id=webhook_id
+        )
     )
 
 
@@ -79,12 +87,14 @@ def list_deliveries(
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
     limit: Limit = 20,
     offset: Offset = 0,
-) -> Page[DeliveryRead]:
+) -> Response:
     """List a webhook's deliveries and their attempts, newest first."""
-    return service.list_deliveries(
-        container_of(request).uow(write=False),
-        org_id=caller.org_id,
-        webhook_id=webhook_id,
-        limit=limit,
-        offset=offset,
+    return json_response(
+        service.list_deliveries(
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            webhook_id=webhook_id,
+            limit=limit,
+            offset=offset,
+        )
     )
