@@ -90,22 +90,19 @@ def token(base: str, data_dir: Path, cli_env: dict[str, str]) -> str:
     if creds_file.exists():
         creds = json.loads(creds_file.read_text())
     else:  # PostgreSQL that already had organizations: make a fresh one
-        out = subprocess.run(
-            [sys.executable, "-m", "wavestack", "org", "create", f"bench-{time.time_ns()}"],
-            env=cli_env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        org = json.loads(out.stdout)
-        out = subprocess.run(
-            [sys.executable, "-m", "wavestack", "client", "create", "--org", org["id"]],
-            env=cli_env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        creds = json.loads(out.stdout)
+
+        def cli(*args: str) -> dict[str, str]:
+            out = subprocess.run(
+                [sys.executable, "-m", "wavestack", *args],
+                env=cli_env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            return dict(json.loads(out.stdout))
+
+        org = cli("org", "create", f"bench-{time.time_ns()}")
+        creds = cli("client", "create", "--org", org["id"])
     response = httpx.post(
         f"{base}/api/auth/token",
         json={"client_id": creds["client_id"], "client_secret": creds["client_secret"]},

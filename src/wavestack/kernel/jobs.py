@@ -119,10 +119,6 @@ class JobQueue:
         task.__name__ = name
         self.huey.periodic_task(schedule, name=name)(task)
 
-    def is_registered(self, name: str) -> bool:
-        """Tell whether a task of that name exists."""
-        return name in self._tasks
-
     def enqueue(self, name: str, payload: dict[str, Any], *, eta: datetime | None = None) -> str:
         """Queue a registered task now or at `eta`; returns the Huey task id."""
         task = self._tasks.get(name)
@@ -130,10 +126,6 @@ class JobQueue:
             raise KeyError(f"no job registered as {name!r}")
         result = task.schedule(args=(payload,), eta=eta) if eta is not None else task(payload)
         return str(result.id) if result is not None else ""
-
-    def enqueue_job(self, job: Job, *, eta: datetime | None = None) -> str:
-        """Queue a typed job; prefer `UnitOfWork.enqueue` inside a transaction."""
-        return self.enqueue(job.job_name, job.model_dump(mode="json"), eta=eta)
 
     def consumer(self, *, workers: int, periodic: bool) -> Consumer:
         """Create a thread consumer; `periodic` only in the one scheduler process."""

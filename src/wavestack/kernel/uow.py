@@ -77,6 +77,3 @@ class UnitOfWork:
         """Roll back and forget recorded messages."""
         self.session.rollback()
         self._pending_outbox = False
-
-
-UowFactory = Callable[..., UnitOfWork]

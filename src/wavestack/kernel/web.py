@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.logging import get_logger
+from wavestack.kernel.queries import MAX_PAGE
 
 log = get_logger("wavestack.http")
 JSON = "application/json"
@@ -35,6 +36,10 @@ _HTTP_CODES = {
 
 
 RESPONSE_HEADERS_STATE = "response_headers"
+
+# The `limit` / `offset` query parameters of every list endpoint.
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page (max 100).")]
+PageOffset = Annotated[int, Query(ge=0, description="Items to skip.")]
 
 
 def json_response(model: BaseModel, *, status_code: int = 200) -> Response:

@@ -14,11 +14,10 @@ from wavestack.deps import container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import ValidationFailed
 from wavestack.kernel.ids import new_id
-from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.storage import StorageWriter
 from wavestack.kernel.uploads import file_response, receive_multipart_upload
-from wavestack.kernel.web import json_response, validation_details
+from wavestack.kernel.web import PageLimit, PageOffset, json_response, validation_details
 from wavestack.services.cms import service
 from wavestack.services.cms.schemas import (
     AssetRead,
@@ -30,9 +29,6 @@ from wavestack.services.cms.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["projects", "assets"])
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post("/projects", response_model=ProjectRead, status_code=201, tags=["projects"])
@@ -52,8 +48,8 @@ def create_project(
 def list_projects(
     request: Request,
     caller: Annotated[Principal, Depends(require("projects:read"))],
-    limit: Limit = 20,
-    offset: Offset = 0,
+    limit: PageLimit = 20,
+    offset: PageOffset = 0,
 ) -> Response:
     """List projects, newest first."""
     return json_response(
@@ -186,8 +182,8 @@ def list_assets(
     caller: Annotated[Principal, Depends(require("assets:read"))],
     project_id: Annotated[str | None, Query(alias="projectId")] = None,
     status: AssetStatus | None = None,
-    limit: Limit = 20,
-    offset: Offset = 0,
+    limit: PageLimit = 20,
+    offset: PageOffset = 0,
 ) -> Response:
     """List assets, newest first."""
     return json_response(

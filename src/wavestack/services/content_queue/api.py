@@ -8,9 +8,8 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
 from wavestack.deps import container_of, require
 from wavestack.kernel.auth import Principal
-from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
-from wavestack.kernel.web import json_response
+from wavestack.kernel.web import PageLimit, PageOffset, json_response
 from wavestack.services.content_queue import service
 from wavestack.services.content_queue.schemas import (
     QueueItemCreate,
@@ -48,8 +47,8 @@ def list_items(
     caller: Annotated[Principal, Depends(require("queue:read"))],
     status: QueueStatus | None = None,
     project_id: Annotated[str | None, Query(alias="projectId")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 20,
+    offset: PageOffset = 0,
 ) -> Response:
     """List queue items, newest first, filtered by status and project."""
     return json_response(

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from wavestack.deps import container_of, require
 from wavestack.kernel.auth import Principal
-from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
-from wavestack.kernel.web import json_response
+from wavestack.kernel.web import PageLimit, PageOffset, json_response
 from wavestack.services.content_queue import Platform
 from wavestack.services.publishing import service
 from wavestack.services.publishing.schemas import PostRead
@@ -24,8 +23,8 @@ def list_posts(
     caller: Annotated[Principal, Depends(require("posts:read"))],
     platform: Platform | None = None,
     queue_item_id: Annotated[str | None, Query(alias="queueItemId")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageLimit = 20,
+    offset: PageOffset = 0,
 ) -> Response:
     """List published posts with their platform URLs."""
     return json_response(

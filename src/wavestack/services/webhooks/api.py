@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 
 from wavestack.deps import container_of, require
 from wavestack.kernel.auth import Principal
-from wavestack.kernel.queries import MAX_PAGE
 from wavestack.kernel.schemas import Page
-from wavestack.kernel.web import json_response
+from wavestack.kernel.web import PageLimit, PageOffset, json_response
 from wavestack.services.webhooks import service
 from wavestack.services.webhooks.schemas import (
     DeliveryRead,
@@ -20,8 +19,6 @@ from wavestack.services.webhooks.schemas import (
 )
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post("", response_model=WebhookCreated, status_code=201)
@@ -44,8 +41,8 @@ def create_webhook(
 def list_webhooks(
     request: Request,
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
-    limit: Limit = 20,
-    offset: Offset = 0,
+    limit: PageLimit = 20,
+    offset: PageOffset = 0,
 ) -> Response:
     """List registered webhooks."""
     return json_response(
@@ -85,8 +82,8 @@ def list_deliveries(
     request: Request,
     webhook_id: str,
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
-    limit: Limit = 20,
-    offset: Offset = 0,
+    limit: PageLimit = 20,
+    offset: PageOffset = 0,
 ) -> Response:
     """List a webhook's deliveries and their attempts, newest first."""
     return json_response(

@@ -67,11 +67,8 @@ def create_webhook(
         )
         uow.session.add(endpoint)
         uow.commit()
-        return WebhookCreated.model_validate({**_read(endpoint).model_dump(), "secret": secret})
-
-
-def _read(endpoint: WebhookEndpoint) -> WebhookRead:
-    return WebhookRead.model_validate(endpoint)
+        read = WebhookRead.model_validate(endpoint)
+        return WebhookCreated.model_validate({**read.model_dump(), "secret": secret})
 
 
 def list_webhooks(uow: UnitOfWork, *, org_id: str, limit: int, offset: int) -> Page[WebhookRead]:
