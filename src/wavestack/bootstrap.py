@@ -45,7 +45,7 @@ class Container:
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Open a unit of work; committing it wakes the outbox dispatcher."""
-        return UnitOfWork(self.db, write=write, on_commit=self.dispatcher.wake)
+        return UnitOfWork(self.db, write=write, outbox=self.dispatcher)
 
     def http_client(self, *, retries: int = 3, timeout: float | None = None) -> httpx.Client:
         """Return an SSRF-guarded outbound client."""

@@ -138,3 +138,41 @@ def test_purge_keeps_undispatched_and_recent_rows(settings: Any, namespace: str)
         assert left == 2
     finally:
         container.close()
+
+
+def test_rows_leased_at_write_go_out_once_and_outlive_a_crash(
+    settings: Any, namespace: str
+) -> None:
+    from datetime import timedelta
+
+    from wavestack.kernel.clock import utcnow
+
+    container = bootstrap(settings, immediate_jobs=True, namespace=namespace)
+    seen: list[Envelope] = []
+    container.bus.listen(seen.append)
+    other = OutboxDispatcher(
+        container.db, JobQueue(make_huey(settings, immediate=True)), InProcessBus(), Subscribers()
+    )
+    try:
+        with container.uow() as uow:
+            uow.publish(ThingHappened(org_id="o", n=1))
+            uow.commit()
+        assert [e.data["n"] for e in _wait(seen, 1)] == [1]
+        assert other.dispatch_pending() == 0  # sent and marked right after the commit
+
+        # The process dies between the commit and the send: the row stays leased to it.
+        container.dispatcher._send_leased = lambda records: None  # type: ignore[method-assign]
+        with container.uow() as uow:
+            uow.publish(ThingHappened(org_id="o", n=2))
+            uow.commit()
+        assert other.dispatch_pending() == 0  # another dispatcher respects the lease
+        with container.db.session() as session:
+            row = session.scalars(
+                select(OutboxRecord).where(OutboxRecord.dispatched_at.is_(None))
+            ).one()
+            assert row.lease_owner is not None
+            row.lease_until = utcnow() - timedelta(seconds=1)  # the lease runs out
+            session.commit()
+        assert other.dispatch_pending() == 1
+    finally:
+        container.close()

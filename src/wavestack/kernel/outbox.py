@@ -159,15 +159,49 @@ class OutboxDispatcher:
         self._build_statements()
         jobs.register(HANDLE_EVENT_TASK, subscribers.run, handler_policy or RetryPolicy(retries=5))
 
+    def lease_for_new_rows(self) -> tuple[str, datetime] | None:
+        """Lease rows as they are written when this process sends them right after commit.
+
+        Rows written inside a pass of this thread stay free: that pass claims them next.
+        """
+        running = self._thread is not None or self._jobs.immediate
+        if not running or getattr(self._local, "dispatching", False):
+            return None
+        return self._owner, utcnow() + LEASE
+
+    def committed(self, records: list[OutboxRecord]) -> None:
+        """Send the rows a transaction just committed; free rows wake the dispatch loop."""
+        mine = [record for record in records if record.lease_owner == self._owner]
+        if mine:
+            # The commit is done, so a failing send must not fail the request: the lease
+            # expires and the loop sends the rows then.
+            try:
+                self._send_leased(mine)
+            except Exception:
+                log.exception("outbox send after commit failed")
+        if len(mine) < len(records):
+            self.wake()
+
+    def _send_leased(self, records: list[OutboxRecord]) -> None:
+        finished = []
+        for record in records:
+            try:
+                self._route(record)
+                finished.append(record.id)
+            except Exception as exc:
+                log.exception("outbox dispatch failed", outbox_id=record.id, name=record.name)
+                self._record_failure(record.id, record.attempts or 0, exc)
+        with self._db.engine.begin() as conn:
+            self._mark_dispatched(conn, finished)
+
     def wake(self) -> None:
-        """Dispatch what a commit just recorded, in the committing thread when nobody else is."""
+        """Dispatch free rows, in the committing thread when nobody else is."""
         if self._thread is None:
             if self._jobs.immediate:
                 self.dispatch_pending()
             return
         # Doing the pass here saves handing the GIL to the dispatcher thread and back; when
         # a pass is already running, the thread is woken to make sure it runs once more.
-        # The commit is done, so a failing pass must not fail the request: the thread retries.
         try:
             if self.dispatch_pending(blocking=False) is not None:
                 return
@@ -216,7 +250,7 @@ class OutboxDispatcher:
         ).all()
         return sorted(claimed, key=lambda row: str(row.id))
 
-    def _route(self, row: Row[Any]) -> None:
+    def _route(self, row: Row[Any] | OutboxRecord) -> None:
         if row.kind == "job":
             eta = as_utc(row.eta) if row.eta is not None else None
             self._jobs.enqueue(row.name, row.payload, eta=eta)

@@ -1,16 +1,19 @@
 """Query helpers every service uses: org-scoped lookups and counted pages.
 
 Reads build response models straight from rows (Core), not through ORM objects: on list
-endpoints the identity map and attribute instrumentation cost more than the query.
+endpoints the identity map and attribute instrumentation cost more than the query. The
+statements are built once per shape with bind parameters and reused: building a statement
+costs more than running it on SQLite.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from wavestack.kernel.errors import NotFound
@@ -43,13 +46,24 @@ def get_for_org(
     return row
 
 
+@functools.cache
+def _one_for_org(table: Table) -> Select[Any]:
+    return select(table).where(table.c.id == bindparam("id"), table.c.org_id == bindparam("org_id"))
+
+
+@functools.cache
+def _exists_for_org(table: Table) -> Select[Any]:
+    return select(table.c.id).where(
+        table.c.id == bindparam("id"), table.c.org_id == bindparam("org_id")
+    )
+
+
 def read_for_org(
     session: Session, model: type[Any], read: type[ReadT], *, org_id: str, id: str, what: str
 ) -> ReadT:
     """Read one row of the caller's organization into a response model (NotFound otherwise)."""
-    table = table_of(model)
     row = (
-        session.execute(select(table).where(table.c.id == id, table.c.org_id == org_id))
+        session.execute(_one_for_org(table_of(model)), {"id": id, "org_id": org_id})
         .mappings()
         .first()
     )
@@ -58,24 +72,51 @@ def read_for_org(
     return read.model_validate(dict(row))
 
 
+def exists_for_org(session: Session, model: type[Any], *, org_id: str, id: str) -> bool:
+    """Tell whether the organization has the row `id` (another org's row does not count)."""
+    statement = _exists_for_org(table_of(model))
+    return session.execute(statement, {"id": id, "org_id": org_id}).first() is not None
+
+
+@functools.cache
+def _page_statements(
+    table: Table, columns: tuple[str, ...], newest_by: str
+) -> tuple[Select[Any], Select[Any]]:
+    where = [table.c[name] == bindparam(name) for name in columns]
+    count = select(func.count()).select_from(table).where(*where)
+    rows = (
+        select(table)
+        .where(*where)
+        .order_by(table.c[newest_by].desc(), table.c.id.desc())
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
+    )
+    return count, rows
+
+
 def read_page(
     session: Session,
     model: type[Any],
     read: type[ReadT],
     *,
-    where: Sequence[ColumnElement[bool]],
-    order_by: Sequence[Any],
+    match: Mapping[str, Any],
+    newest_by: str = "created_at",
     limit: int,
     offset: int,
 ) -> Page[ReadT]:
-    """Return one page of rows matching `where`, with the total, in two statements."""
-    table = table_of(model)
-    total = session.scalar(select(func.count()).select_from(table).where(*where))
-    rows = session.execute(
-        select(table).where(*where).order_by(*order_by).limit(limit).offset(offset)
-    ).mappings()
+    """Return one page of rows, newest first, with the total, in two statements.
+
+    `match` maps column names to the values rows must equal; a None value means "any". It
+    must hold the caller's `org_id`: no page crosses organizations.
+    """
+    if not match.get("org_id"):
+        raise ValueError("read_page needs the caller's org_id")
+    params = {name: value for name, value in match.items() if value is not None}
+    count, rows = _page_statements(table_of(model), tuple(sorted(params)), newest_by)
+    total = session.scalar(count, params)
+    found = session.execute(rows, {**params, "page_limit": limit, "page_offset": offset})
     return Page[read](  # type: ignore[valid-type]
-        items=[read.model_validate(dict(row)) for row in rows],
+        items=[read.model_validate(dict(row)) for row in found.mappings()],
         total=int(total or 0),
         limit=limit,
         offset=offset,

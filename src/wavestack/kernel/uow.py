@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy.orm import Session
 
 from wavestack.kernel.db import Database
 from wavestack.kernel.messages import Envelope, Event, Job
 from wavestack.kernel.outbox import OutboxRecord
+
+
+class OutboxSink(Protocol):
+    """Where committed outbox rows go: the dispatcher of this process."""
+
+    def lease_for_new_rows(self) -> tuple[str, datetime] | None:
+        """Return (owner, until) to write new rows already leased, or None to leave them free."""
+
+    def committed(self, records: list[OutboxRecord]) -> None:
+        """Take the rows a transaction just committed."""
 
 
 class UnitOfWork:
@@ -25,18 +34,18 @@ class UnitOfWork:
     session: Session
 
     def __init__(
-        self, db: Database, *, write: bool = True, on_commit: Callable[[], None] | None = None
+        self, db: Database, *, write: bool = True, outbox: OutboxSink | None = None
     ) -> None:
         self._db = db
         self._write = write
-        self._on_commit = on_commit
-        self._pending_outbox = False
+        self._outbox = outbox
+        self._records: list[OutboxRecord] = []
         self._depth = 0
 
     def __enter__(self) -> Self:
         if self._depth == 0:
             self.session = self._db.session(write=self._write)
-            self._pending_outbox = False
+            self._records = []
         self._depth += 1
         return self
 
@@ -55,25 +64,33 @@ class UnitOfWork:
     def publish(self, event: Event) -> Envelope:
         """Record an event to be dispatched once this transaction commits."""
         envelope = Envelope.wrap(event)
-        self.session.add(OutboxRecord.for_event(envelope))
-        self._pending_outbox = True
+        self._record(OutboxRecord.for_event(envelope))
         return envelope
 
     def enqueue(self, job: Job, *, eta: datetime | None = None) -> None:
         """Record a job to be queued once this transaction commits."""
-        self.session.add(OutboxRecord.for_job(job, eta=eta))
-        self._pending_outbox = True
+        self._record(OutboxRecord.for_job(job, eta=eta))
+
+    def _record(self, record: OutboxRecord) -> None:
+        # Rows written already leased to this process's dispatcher go out right after the
+        # commit without a claim; if the process dies first, the lease expires and any
+        # dispatcher sends them.
+        lease = self._outbox.lease_for_new_rows() if self._outbox is not None else None
+        if lease is not None:
+            record.lease_owner, record.lease_until = lease
+        self.session.add(record)
+        self._records.append(record)
 
     def commit(self) -> None:
-        """Commit, then wake the outbox dispatcher if anything was recorded."""
+        """Commit, then hand what was recorded to the outbox dispatcher."""
         if self._depth > 1:
             return
         self.session.commit()
-        if self._pending_outbox and self._on_commit is not None:
-            self._pending_outbox = False
-            self._on_commit()
+        records, self._records = self._records, []
+        if records and self._outbox is not None:
+            self._outbox.committed(records)
 
     def rollback(self) -> None:
         """Roll back and forget recorded messages."""
         self.session.rollback()
-        self._pending_outbox = False
+        self._records = []

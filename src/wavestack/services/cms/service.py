@@ -12,7 +12,7 @@ import httpx
 from wavestack.kernel.errors import NotFound, PayloadTooLarge, ValidationFailed
 from wavestack.kernel.http import BlockedDestination
 from wavestack.kernel.ids import new_id
-from wavestack.kernel.queries import get_for_org, read_for_org, read_page
+from wavestack.kernel.queries import exists_for_org, get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.storage import FileStorage
 from wavestack.kernel.uow import UnitOfWork
@@ -57,8 +57,7 @@ def list_projects(uow: UnitOfWork, *, org_id: str, limit: int, offset: int) -> P
             uow.session,
             Project,
             ProjectRead,
-            where=[Project.org_id == org_id],
-            order_by=[Project.created_at.desc(), Project.id.desc()],
+            match={"org_id": org_id},
             limit=limit,
             offset=offset,
         )
@@ -98,8 +97,7 @@ def delete_project(uow: UnitOfWork, *, org_id: str, project_id: str) -> None:
 def project_exists(uow: UnitOfWork, *, org_id: str, project_id: str) -> bool:
     """Tell whether the organization has this project."""
     with uow:
-        project = uow.session.get(Project, project_id)
-        return project is not None and project.org_id == org_id
+        return exists_for_org(uow.session, Project, org_id=org_id, id=project_id)
 
 
 # --- assets ---------------------------------------------------------------------------------
@@ -126,13 +124,13 @@ def guess_mime(filename: str, declared: str | None) -> str:
 
 
 def _check_project(uow: UnitOfWork, org_id: str, project_id: str | None) -> None:
-    if project_id is not None:
-        project = uow.session.get(Project, project_id)
-        if project is None or project.org_id != org_id:
-            raise ValidationFailed(
-                f"projectId {project_id} is not a project of this organization",
-                details=[{"field": "projectId", "message": "unknown project"}],
-            )
+    if project_id is not None and not exists_for_org(
+        uow.session, Project, org_id=org_id, id=project_id
+    ):
+        raise ValidationFailed(
+            f"projectId {project_id} is not a project of this organization",
+            details=[{"field": "projectId", "message": "unknown project"}],
+        )
 
 
 def add_stored_asset(
@@ -209,8 +207,7 @@ def get_asset(uow: UnitOfWork, *, org_id: str, asset_id: str) -> AssetRead:
 def asset_exists(uow: UnitOfWork, *, org_id: str, asset_id: str) -> bool:
     """Tell whether the organization has this asset."""
     with uow:
-        asset = uow.session.get(Asset, asset_id)
-        return asset is not None and asset.org_id == org_id
+        return exists_for_org(uow.session, Asset, org_id=org_id, id=asset_id)
 
 
 def list_assets(
@@ -223,18 +220,12 @@ def list_assets(
     offset: int,
 ) -> Page[AssetRead]:
     """List the organization's assets, newest first."""
-    where = [Asset.org_id == org_id]
-    if project_id is not None:
-        where.append(Asset.project_id == project_id)
-    if status is not None:
-        where.append(Asset.status == status)
     with uow:
         return read_page(
             uow.session,
             Asset,
             AssetRead,
-            where=where,
-            order_by=[Asset.created_at.desc(), Asset.id.desc()],
+            match={"org_id": org_id, "project_id": project_id, "status": status},
             limit=limit,
             offset=offset,
         )

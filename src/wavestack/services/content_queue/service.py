@@ -6,7 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from wavestack.kernel.clock import utcnow
@@ -53,10 +53,13 @@ def _check_schedule(schedule_at: datetime | None, now: datetime) -> None:
         raise _field_error("scheduleAt", "is in the past")
 
 
+_BY_KEY = select(QueueItem).where(
+    QueueItem.org_id == bindparam("org_id"), QueueItem.idempotency_key == bindparam("key")
+)
+
+
 def _by_key(uow: UnitOfWork, org_id: str, key: str) -> QueueItem | None:
-    return uow.session.scalar(
-        select(QueueItem).where(QueueItem.org_id == org_id, QueueItem.idempotency_key == key)
-    )
+    return uow.session.scalar(_BY_KEY, {"org_id": org_id, "key": key})
 
 
 def _replay(item: QueueItem, fingerprint: str) -> QueueItemRead:
@@ -140,18 +143,12 @@ def list_items(
     offset: int,
 ) -> Page[QueueItemRead]:
     """List queue items, newest first."""
-    where = [QueueItem.org_id == org_id]
-    if status is not None:
-        where.append(QueueItem.status == status)
-    if project_id is not None:
-        where.append(QueueItem.project_id == project_id)
     with uow:
         return read_page(
             uow.session,
             QueueItem,
             QueueItemRead,
-            where=where,
-            order_by=[QueueItem.created_at.desc(), QueueItem.id.desc()],
+            match={"org_id": org_id, "status": status, "project_id": project_id},
             limit=limit,
             offset=offset,
         )

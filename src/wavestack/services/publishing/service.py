@@ -65,18 +65,14 @@ def list_posts(
     offset: int,
 ) -> Page[PostRead]:
     """List published posts, newest first."""
-    where = [Post.org_id == org_id]
-    if platform is not None:
-        where.append(Post.platform == platform)
-    if queue_item_id is not None:
-        where.append(Post.queue_item_id == queue_item_id)
+    match = {"org_id": org_id, "platform": platform, "queue_item_id": queue_item_id}
     with uow:
         return read_page(
             uow.session,
             Post,
             PostRead,
-            where=where,
-            order_by=[Post.published_at.desc(), Post.id.desc()],
+            match=match,
+            newest_by="published_at",
             limit=limit,
             offset=offset,
         )

@@ -78,8 +78,7 @@ def list_webhooks(uow: UnitOfWork, *, org_id: str, limit: int, offset: int) -> P
             uow.session,
             WebhookEndpoint,
             WebhookRead,
-            where=[WebhookEndpoint.org_id == org_id],
-            order_by=[WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc()],
+            match={"org_id": org_id},
             limit=limit,
             offset=offset,
         )
@@ -117,8 +116,7 @@ def list_deliveries(
             uow.session,
             WebhookDelivery,
             DeliveryRead,
-            where=[WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.org_id == org_id],
-            order_by=[WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()],
+            match={"org_id": org_id, "webhook_id": webhook_id},
             limit=limit,
             offset=offset,
         )
