@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import Forbidden, RateLimited, Unauthorized
@@ -13,6 +14,9 @@ from wavestack.kernel.web import add_response_headers
 
 if TYPE_CHECKING:
     from wavestack.bootstrap import Container
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def container_of(request: Request) -> Container:
@@ -51,3 +55,17 @@ def require(scope: str, *, area: str = "core") -> Callable[..., Awaitable[Princi
         return principal
 
     return dependency
+
+
+async def call_db(
+    request: Request, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a use case that talks to the database.
+
+    On SQLite it runs right here on the event loop: its statements take microseconds, less
+    than handing the request to a worker thread and back (and the GIL with it). On PostgreSQL
+    each statement waits on the network, so it runs in a worker thread.
+    """
+    if container_of(request).db.is_postgres:
+        return await run_in_threadpool(work, *args, **kwargs)
+    return work(*args, **kwargs)

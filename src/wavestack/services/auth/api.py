@@ -6,10 +6,9 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from wavestack.deps import authenticate_request, container_of, require
+from wavestack.deps import authenticate_request, call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import RateLimited, ValidationFailed
 from wavestack.kernel.web import json_response
@@ -25,7 +24,7 @@ router = APIRouter()
 
 
 @router.get("/.well-known/jwks.json", tags=["auth"])
-def jwks(request: Request) -> dict[str, Any]:
+async def jwks(request: Request) -> dict[str, Any]:
     """Return the public keys that verify access tokens."""
     return container_of(request).keys.jwks()
 
@@ -80,11 +79,11 @@ async def token(request: Request, response: Response) -> TokenResponse:
     if not quota.allowed:
         raise RateLimited("too many token requests", headers=quota.headers())
     response.headers["Cache-Control"] = "no-store"
-    return await run_in_threadpool(service.issue_token, container.uow(), container.tokens, data)
+    return await call_db(request, service.issue_token, container.uow(), container.tokens, data)
 
 
 @router.get("/api/auth/validate", tags=["auth"], status_code=200)
-def validate(request: Request, response: Response) -> dict[str, Any]:
+async def validate(request: Request, response: Response) -> dict[str, Any]:
     """Check a bearer token for a reverse proxy; the caller comes back in X-* headers."""
     principal = authenticate_request(request)
     response.headers["X-User-Id"] = principal.client_id
@@ -94,22 +93,26 @@ def validate(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.get("/api/organizations/current", response_model=OrganizationRead, tags=["organizations"])
-def current_organization(
+async def current_organization(
     request: Request, caller: Annotated[Principal, Depends(require("org:read"))]
 ) -> Response:
     """Return the caller's organization."""
     return json_response(
-        service.get_organization(container_of(request).uow(write=False), caller.org_id)
+        await call_db(
+            request, service.get_organization, container_of(request).uow(write=False), caller.org_id
+        )
     )
 
 
 @router.patch("/api/organizations/current", response_model=OrganizationRead, tags=["organizations"])
-def update_current_organization(
+async def update_current_organization(
     request: Request,
     data: Annotated[OrganizationUpdate, Body()],
     caller: Annotated[Principal, Depends(require("org:write"))],
 ) -> Response:
     """Rename the caller's organization or change its settings."""
     return json_response(
-        service.update_organization(container_of(request).uow(), caller.org_id, data)
+        await call_db(
+            request, service.update_organization, container_of(request).uow(), caller.org_id, data
+        )
     )

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.responses import StreamingResponse
 
-from wavestack.deps import container_of, require
+from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import ValidationFailed
 from wavestack.kernel.ids import new_id
@@ -32,20 +32,24 @@ router = APIRouter(prefix="/api", tags=["projects", "assets"])
 
 
 @router.post("/projects", response_model=ProjectRead, status_code=201, tags=["projects"])
-def create_project(
+async def create_project(
     request: Request,
     data: Annotated[ProjectCreate, Body()],
     caller: Annotated[Principal, Depends(require("projects:write"))],
 ) -> Response:
     """Create a project."""
-    return json_response(
-        service.create_project(container_of(request).uow(), org_id=caller.org_id, data=data),
-        status_code=201,
+    project = await call_db(
+        request,
+        service.create_project,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        data=data,
     )
+    return json_response(project, status_code=201)
 
 
 @router.get("/projects", response_model=Page[ProjectRead], tags=["projects"])
-def list_projects(
+async def list_projects(
     request: Request,
     caller: Annotated[Principal, Depends(require("projects:read"))],
     limit: PageLimit = 20,
@@ -53,28 +57,37 @@ def list_projects(
 ) -> Response:
     """List projects, newest first."""
     return json_response(
-        service.list_projects(
-            container_of(request).uow(write=False), org_id=caller.org_id, limit=limit, offset=offset
+        await call_db(
+            request,
+            service.list_projects,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            limit=limit,
+            offset=offset,
         )
     )
 
 
 @router.get("/projects/{project_id}", response_model=ProjectRead, tags=["projects"])
-def get_project(
+async def get_project(
     request: Request,
     project_id: str,
     caller: Annotated[Principal, Depends(require("projects:read"))],
 ) -> Response:
     """Return one project."""
     return json_response(
-        service.get_project(
-            container_of(request).uow(write=False), org_id=caller.org_id, project_id=project_id
+        await call_db(
+            request,
+            service.get_project,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            project_id=project_id,
         )
     )
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectRead, tags=["projects"])
-def update_project(
+async def update_project(
     request: Request,
     project_id: str,
     data: Annotated[ProjectUpdate, Body()],
@@ -82,20 +95,31 @@ def update_project(
 ) -> Response:
     """Change a project."""
     return json_response(
-        service.update_project(
-            container_of(request).uow(), org_id=caller.org_id, project_id=project_id, data=data
+        await call_db(
+            request,
+            service.update_project,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            project_id=project_id,
+            data=data,
         )
     )
 
 
 @router.delete("/projects/{project_id}", status_code=204, tags=["projects"])
-def delete_project(
+async def delete_project(
     request: Request,
     project_id: str,
     caller: Annotated[Principal, Depends(require("projects:write"))],
 ) -> Response:
     """Delete a project; its assets stay."""
-    service.delete_project(container_of(request).uow(), org_id=caller.org_id, project_id=project_id)
+    await call_db(
+        request,
+        service.delete_project,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        project_id=project_id,
+    )
     return Response(status_code=204)
 
 
@@ -137,8 +161,8 @@ async def create_asset(
         except (ValueError, ValidationError) as exc:
             details = validation_details(exc) if isinstance(exc, ValidationError) else None
             raise ValidationFailed("invalid asset registration", details=details) from exc
-        return await run_in_threadpool(
-            service.register_asset, container.uow(), org_id=caller.org_id, data=data
+        return await call_db(
+            request, service.register_asset, container.uow(), org_id=caller.org_id, data=data
         )
 
     asset_id = new_id()
@@ -159,7 +183,8 @@ async def create_asset(
     # The bytes land first, then the record; if the record fails the file goes again.
     size = await run_in_threadpool(upload.writer.commit)
     try:
-        return await run_in_threadpool(
+        return await call_db(
+            request,
             service.add_stored_asset,
             container.uow(),
             org_id=caller.org_id,
@@ -177,7 +202,7 @@ async def create_asset(
 
 
 @router.get("/assets", response_model=Page[AssetRead], tags=["assets"])
-def list_assets(
+async def list_assets(
     request: Request,
     caller: Annotated[Principal, Depends(require("assets:read"))],
     project_id: Annotated[str | None, Query(alias="projectId")] = None,
@@ -187,7 +212,9 @@ def list_assets(
 ) -> Response:
     """List assets, newest first."""
     return json_response(
-        service.list_assets(
+        await call_db(
+            request,
+            service.list_assets,
             container_of(request).uow(write=False),
             org_id=caller.org_id,
             project_id=project_id,
@@ -199,15 +226,19 @@ def list_assets(
 
 
 @router.get("/assets/{asset_id}", response_model=AssetRead, tags=["assets"])
-def get_asset(
+async def get_asset(
     request: Request,
     asset_id: str,
     caller: Annotated[Principal, Depends(require("assets:read"))],
 ) -> Response:
     """Return one asset's metadata."""
     return json_response(
-        service.get_asset(
-            container_of(request).uow(write=False), org_id=caller.org_id, asset_id=asset_id
+        await call_db(
+            request,
+            service.get_asset,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            asset_id=asset_id,
         )
     )
 
@@ -218,14 +249,20 @@ def get_asset(
     response_class=StreamingResponse,
     responses={206: {"description": "A byte range of the file"}},
 )
-def asset_content(
+async def asset_content(
     request: Request,
     asset_id: str,
     caller: Annotated[Principal, Depends(require("assets:read"))],
 ) -> StreamingResponse:
     """Download an asset's bytes; supports `Range: bytes=...`."""
     container = container_of(request)
-    asset = service.content_of(container.uow(write=False), org_id=caller.org_id, asset_id=asset_id)
+    asset = await call_db(
+        request,
+        service.content_of,
+        container.uow(write=False),
+        org_id=caller.org_id,
+        asset_id=asset_id,
+    )
     return file_response(
         container.storage,
         asset.storage_path or "",
@@ -236,14 +273,19 @@ def asset_content(
 
 
 @router.delete("/assets/{asset_id}", status_code=204, tags=["assets"])
-def delete_asset(
+async def delete_asset(
     request: Request,
     asset_id: str,
     caller: Annotated[Principal, Depends(require("assets:write"))],
 ) -> Response:
     """Delete an asset and its bytes."""
     container = container_of(request)
-    service.delete_asset(
-        container.uow(), container.storage, org_id=caller.org_id, asset_id=asset_id
+    await call_db(
+        request,
+        service.delete_asset,
+        container.uow(),
+        container.storage,
+        org_id=caller.org_id,
+        asset_id=asset_id,
     )
     return Response(status_code=204)

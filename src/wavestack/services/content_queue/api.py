@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
-from wavestack.deps import container_of, require
+from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.web import PageLimit, PageOffset, json_response
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/queue", tags=["queue"])
     status_code=201,
     responses={200: {"description": "A replay of an earlier request with the same key"}},
 )
-def create_item(
+async def create_item(
     request: Request,
     data: Annotated[QueueItemCreate, Body()],
     caller: Annotated[Principal, Depends(require("queue:write"))],
@@ -35,14 +35,19 @@ def create_item(
 ) -> Response:
     """Queue content for publishing; the same idempotency key and body returns the first item."""
     key = service.resolve_idempotency_key(data.idempotency_key, idempotency_key)
-    item, created = service.create_item(
-        container_of(request).uow(), org_id=caller.org_id, data=data, key=key
+    item, created = await call_db(
+        request,
+        service.create_item,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        data=data,
+        key=key,
     )
     return json_response(item, status_code=201 if created else 200)
 
 
 @router.get("", response_model=Page[QueueItemRead])
-def list_items(
+async def list_items(
     request: Request,
     caller: Annotated[Principal, Depends(require("queue:read"))],
     status: QueueStatus | None = None,
@@ -52,7 +57,9 @@ def list_items(
 ) -> Response:
     """List queue items, newest first, filtered by status and project."""
     return json_response(
-        service.list_items(
+        await call_db(
+            request,
+            service.list_items,
             container_of(request).uow(write=False),
             org_id=caller.org_id,
             status=status,
@@ -64,21 +71,25 @@ def list_items(
 
 
 @router.get("/{item_id}", response_model=QueueItemRead)
-def get_item(
+async def get_item(
     request: Request,
     item_id: str,
     caller: Annotated[Principal, Depends(require("queue:read"))],
 ) -> Response:
     """Return one queue item."""
     return json_response(
-        service.get_item(
-            container_of(request).uow(write=False), org_id=caller.org_id, item_id=item_id
+        await call_db(
+            request,
+            service.get_item,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            item_id=item_id,
         )
     )
 
 
 @router.patch("/{item_id}", response_model=QueueItemRead)
-def update_item(
+async def update_item(
     request: Request,
     item_id: str,
     data: Annotated[QueueItemUpdate, Body()],
@@ -86,19 +97,30 @@ def update_item(
 ) -> Response:
     """Change a queued item (409 once publishing began)."""
     return json_response(
-        service.update_item(
-            container_of(request).uow(), org_id=caller.org_id, item_id=item_id, data=data
+        await call_db(
+            request,
+            service.update_item,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            item_id=item_id,
+            data=data,
         )
     )
 
 
 @router.delete("/{item_id}", response_model=QueueItemRead)
-def cancel_item(
+async def cancel_item(
     request: Request,
     item_id: str,
     caller: Annotated[Principal, Depends(require("queue:write"))],
 ) -> Response:
     """Cancel a queued item (409 once publishing began)."""
     return json_response(
-        service.cancel_item(container_of(request).uow(), org_id=caller.org_id, item_id=item_id)
+        await call_db(
+            request,
+            service.cancel_item,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            item_id=item_id,
+        )
     )

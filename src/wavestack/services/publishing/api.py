@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from wavestack.deps import container_of, require
+from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.web import PageLimit, PageOffset, json_response
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/posts", tags=["posts"])
 
 
 @router.get("", response_model=Page[PostRead])
-def list_posts(
+async def list_posts(
     request: Request,
     caller: Annotated[Principal, Depends(require("posts:read"))],
     platform: Platform | None = None,
@@ -28,7 +28,9 @@ def list_posts(
 ) -> Response:
     """List published posts with their platform URLs."""
     return json_response(
-        service.list_posts(
+        await call_db(
+            request,
+            service.list_posts,
             container_of(request).uow(write=False),
             org_id=caller.org_id,
             platform=platform,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 
-from wavestack.deps import container_of, require
+from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.web import PageLimit, PageOffset, json_response
@@ -22,23 +22,27 @@ router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
 
 @router.post("", response_model=WebhookCreated, status_code=201)
-def create_webhook(
+async def create_webhook(
     request: Request,
     data: Annotated[WebhookCreate, Body()],
     caller: Annotated[Principal, Depends(require("webhooks:write"))],
 ) -> Response:
     """Register a URL for events; deliveries are signed with the returned secret."""
     container = container_of(request)
-    return json_response(
-        service.create_webhook(
-            container.uow(), container.secrets, container.egress, org_id=caller.org_id, data=data
-        ),
-        status_code=201,
+    created = await call_db(
+        request,
+        service.create_webhook,
+        container.uow(),
+        container.secrets,
+        container.egress,
+        org_id=caller.org_id,
+        data=data,
     )
+    return json_response(created, status_code=201)
 
 
 @router.get("", response_model=Page[WebhookRead])
-def list_webhooks(
+async def list_webhooks(
     request: Request,
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
     limit: PageLimit = 20,
@@ -46,39 +50,54 @@ def list_webhooks(
 ) -> Response:
     """List registered webhooks."""
     return json_response(
-        service.list_webhooks(
-            container_of(request).uow(write=False), org_id=caller.org_id, limit=limit, offset=offset
+        await call_db(
+            request,
+            service.list_webhooks,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            limit=limit,
+            offset=offset,
         )
     )
 
 
 @router.get("/{webhook_id}", response_model=WebhookRead)
-def get_webhook(
+async def get_webhook(
     request: Request,
     webhook_id: str,
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
 ) -> Response:
     """Return one webhook."""
     return json_response(
-        service.get_webhook(
-            container_of(request).uow(write=False), org_id=caller.org_id, webhook_id=webhook_id
+        await call_db(
+            request,
+            service.get_webhook,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            webhook_id=webhook_id,
         )
     )
 
 
 @router.delete("/{webhook_id}", status_code=204)
-def delete_webhook(
+async def delete_webhook(
     request: Request,
     webhook_id: str,
     caller: Annotated[Principal, Depends(require("webhooks:write"))],
 ) -> Response:
     """Remove a webhook."""
-    service.delete_webhook(container_of(request).uow(), org_id=caller.org_id, webhook_id=webhook_id)
+    await call_db(
+        request,
+        service.delete_webhook,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        webhook_id=webhook_id,
+    )
     return Response(status_code=204)
 
 
 @router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryRead])
-def list_deliveries(
+async def list_deliveries(
     request: Request,
     webhook_id: str,
     caller: Annotated[Principal, Depends(require("webhooks:read"))],
@@ -87,7 +106,9 @@ def list_deliveries(
 ) -> Response:
     """List a webhook's deliveries and their attempts, newest first."""
     return json_response(
-        service.list_deliveries(
+        await call_db(
+            request,
+            service.list_deliveries,
             container_of(request).uow(write=False),
             org_id=caller.org_id,
             webhook_id=webhook_id,
