@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -39,6 +40,9 @@ class Run:
     started: float = 0.0
     finished: float = 0.0
 
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+
     def report(self) -> dict[str, float]:
         lat = sorted(self.latencies_ms)
         quantiles = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [max(lat)] * 99
@@ -50,7 +54,33 @@ class Run:
             "p50_ms": round(quantiles[49], 2),
             "p99_ms": round(quantiles[98], 2),
             "max_ms": round(lat[-1], 2),
+            # CPU per request, the server's processes and this load generator's.
+            "server_cpu_ms": round(1000 * self.server_cpu_s / len(lat), 2),
+            "client_cpu_ms": round(1000 * self.client_cpu_s / len(lat), 2),
         }
+
+
+def process_tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 def free_port() -> int:
@@ -152,7 +182,12 @@ class Connection:
 
 
 async def offer_load(
-    conns: list[Connection], rate: int, seconds: float, refs: dict[str, str], ids: list[str]
+    conns: list[Connection],
+    rate: int,
+    seconds: float,
+    refs: dict[str, str],
+    ids: list[str],
+    server_pid: int,
 ) -> Run:
     run = Run(rate)
     rng = random.Random(rate)
@@ -187,6 +222,7 @@ async def offer_load(
                 run.errors += 1
 
     workers = [asyncio.create_task(worker(c)) for c in conns]
+    server_cpu, client_cpu = process_tree_cpu_seconds(server_pid), time.process_time()
     run.started = time.perf_counter()
     for i in range(total):
         planned = run.started + i / rate
@@ -198,11 +234,19 @@ async def offer_load(
         queue.put_nowait(None)
     await asyncio.gather(*workers)
     run.finished = time.perf_counter()
+    run.server_cpu_s = process_tree_cpu_seconds(server_pid) - server_cpu
+    run.client_cpu_s = time.process_time() - client_cpu
     return run
 
 
 async def bench(
-    host: str, port: int, bearer: str, rates: list[int], seconds: float, connections: int
+    host: str,
+    port: int,
+    bearer: str,
+    rates: list[int],
+    seconds: float,
+    connections: int,
+    server_pid: int,
 ) -> list[dict[str, float]]:
     setup = Connection(host, port, bearer)
     _, project = await setup.request("POST", "/api/projects", json.dumps({"name": "b"}).encode())
@@ -217,10 +261,14 @@ async def bench(
         key = f"Idempotency-Key: seed-{n}-{time.time_ns()}\r\n".encode()
         ids.append(json.loads((await setup.request("POST", "/api/queue", body, key))[1])["id"])
     conns = [Connection(host, port, bearer) for _ in range(connections)]
-    await offer_load(conns, 50, 2, refs, ids)  # warm-up
+    await offer_load(conns, 50, 2, refs, ids, server_pid)  # warm-up
+    # The load generator's own full collections would show up as server latency.
+    gc.collect()
+    gc.freeze()
     results = []
     for rate in rates:
-        results.append((await offer_load(conns, rate, seconds, refs, ids)).report())
+        run = await offer_load(conns, rate, seconds, refs, ids, server_pid)
+        results.append(run.report())
         print(json.dumps(results[-1]), flush=True)
     return results
 
@@ -251,7 +299,17 @@ def main() -> None:
                 f"mix={dict(MIX)}",
                 flush=True,
             )
-            asyncio.run(bench("127.0.0.1", port, bearer, rates, args.seconds, args.connections))
+            asyncio.run(
+                bench(
+                    "127.0.0.1",
+                    port,
+                    bearer,
+                    rates,
+                    args.seconds,
+                    args.connections,
+                    server.pid,
+                )
+            )
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=30)

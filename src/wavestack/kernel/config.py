@@ -86,7 +86,10 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="API processes; more than one spreads requests over cores."
     )
     api_threads: int = Field(
-        4, ge=1, le=256, description="Threads per API process running request handlers."
+        4,
+        ge=1,
+        le=256,
+        description="Threads per API process for blocking work (database calls on PostgreSQL).",
     )
     worker_threads: int = Field(4, ge=1, le=64, description="Job worker threads in `up`/`worker`.")
     webhook_max_attempts: int = Field(
