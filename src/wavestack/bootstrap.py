@@ -20,6 +20,8 @@ from wavestack.kernel.outbox import OutboxDispatcher, Subscribers
 from wavestack.kernel.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from wavestack.kernel.storage import FileStorage, LocalStorage
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.providers.transcode import Transcoder
+from wavestack.providers.transcode.client import FFmpegTranscoder, bundled_ffmpeg
 from wavestack.registry import SERVICES
 
 OUTBOX_RETENTION = timedelta(days=7)
@@ -41,6 +43,7 @@ class Container:
     rate_limiter: RateLimiter
     secrets: SecretBox
     egress: EgressPolicy
+    transcoder: Transcoder
     closed: bool = field(default=False)
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
@@ -70,7 +73,11 @@ def _purge(dispatcher: OutboxDispatcher) -> None:
 
 
 def bootstrap(
-    settings: Settings | None = None, *, immediate_jobs: bool = False, namespace: str = "wavestack"
+    settings: Settings | None = None,
+    *,
+    immediate_jobs: bool = False,
+    namespace: str = "wavestack",
+    transcoder: Transcoder | None = None,
 ) -> Container:
     """Build the container from settings; `immediate_jobs` runs jobs inline (tests)."""
     settings = settings or Settings()
@@ -105,6 +112,12 @@ def bootstrap(
         rate_limiter=rate_limiter,
         secrets=SecretBox.from_key_file(settings.resolved_keys_dir, settings.secret_key),
         egress=policy_from_settings(settings),
+        transcoder=transcoder
+        or FFmpegTranscoder(
+            settings.ffmpeg or bundled_ffmpeg(),
+            max_concurrent=settings.clip_max_concurrent,
+            timeout_seconds=settings.clip_timeout_seconds,
+        ),
     )
     for spec in SERVICES:
         if spec.install is not None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from wavestack.services.auth import api as auth_api
+from wavestack.services.clipper import api as clipper_api
+from wavestack.services.clipper import handlers as clipper_handlers
 from wavestack.services.cms import api as cms_api
 from wavestack.services.cms import handlers as cms_handlers
 from wavestack.services.content_queue import api as queue_api
@@ -32,6 +34,7 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("auth", router=auth_api.router),
     ServiceSpec("cms", router=cms_api.router, install=cms_handlers.install),
+    ServiceSpec("clipper", router=clipper_api.router, install=clipper_handlers.install),
     ServiceSpec("content_queue", router=queue_api.router),
     ServiceSpec("publishing", router=publishing_api.router),
     ServiceSpec("webhooks", router=webhooks_api.router, install=webhooks_handlers.install),

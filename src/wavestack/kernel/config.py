@@ -99,9 +99,18 @@ class Settings(BaseSettings):
         2.0, ge=0, description="First retry delay; doubles on each try."
     )
     outbox_poll_seconds: float = Field(0.5, gt=0, description="How often the outbox is polled.")
+    ffmpeg: str | None = Field(
+        None, description="FFmpeg binary; default: the one in the imageio-ffmpeg wheel."
+    )
+    media_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Folders clip sources may be read from; default `<data dir>/media`.",
+    )
+    clip_max_concurrent: int = Field(2, ge=1, le=64, description="FFmpeg processes per process.")
+    clip_timeout_seconds: float = Field(1800, gt=0, description="Longest a clip job may run.")
     rate_limits: RateLimits = Field(default_factory=RateLimits)
 
-    @field_validator("http_allowed_hosts", mode="before")
+    @field_validator("http_allowed_hosts", "media_roots", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
@@ -139,6 +148,11 @@ class Settings(BaseSettings):
     def resolved_storage_dir(self) -> Path:
         """Return the local file storage root."""
         return self.storage_dir or self.data_dir / "files"
+
+    @property
+    def resolved_media_roots(self) -> list[Path]:
+        """Return the folders clip sources may come from, resolved."""
+        return [root.resolve() for root in self.media_roots or [self.data_dir / "media"]]
 
     @property
     def resolved_public_url(self) -> str:

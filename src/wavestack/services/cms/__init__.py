@@ -5,6 +5,7 @@ from wavestack.services.cms.service import (
     add_stored_asset,
     asset_exists,
     asset_key,
+    content_of,
     get_asset,
     project_exists,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "add_stored_asset",
     "asset_exists",
     "asset_key",
+    "content_of",
     "get_asset",
     "project_exists",
 ]

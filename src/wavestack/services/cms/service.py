@@ -169,6 +169,8 @@ def add_stored_asset(
         )
         uow.session.add(asset)
         uow.publish(AssetCreated(org_id=org_id, asset_id=asset.id, status=asset.status))
+        # Inside a caller's transaction the commit waits for the caller: flush to get defaults.
+        uow.session.flush()
         uow.commit()
         return AssetRead.model_validate(asset)
 

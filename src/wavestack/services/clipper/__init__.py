@@ -1,0 +1,1 @@
+"""Clipper: FFmpeg clips of stream highlights as durable, cancelable jobs."""

@@ -1,0 +1,75 @@
+"""Request and response shapes of the clipper (snake_case, as the seed's clipper API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wavestack.kernel.schemas import UtcDateTime
+
+ClipStatusName = Literal["queued", "processing", "complete", "failed", "canceled"]
+MAX_CLIP_SECONDS = 3600
+
+
+class ClipRequest(BaseModel):
+    """What to cut, from where, and how."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    source: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="A file under the media roots, `asset://<id>`, or an http(s) URL.",
+    )
+    start_sec: float = Field(ge=0, description="Where the clip starts in the source.")
+    duration_sec: float = Field(gt=0, le=MAX_CLIP_SECONDS, description="Clip length (max 3600).")
+    out_ext: Literal["mp4", "mov", "webm", "mkv"] = "mp4"
+    name: str | None = Field(None, max_length=200, description="File name of the clip asset.")
+    mode: Literal["accurate", "fast", "auto"] = Field(
+        "accurate",
+        description="`accurate` re-encodes (frame-exact); `fast` copies streams from the "
+        "keyframe at or before the start; `auto` copies when the start is on a keyframe.",
+    )
+    aspect: Literal["source", "9:16", "1:1", "16:9"] = "source"
+    fit: Literal["crop", "blur"] = Field(
+        "crop", description="Reach another aspect by centre crop or on a blurred background."
+    )
+    captions: str | None = Field(
+        None,
+        max_length=500_000,
+        description="Captions burned into the picture: SRT text, or `asset://<id>` of an SRT.",
+    )
+
+
+class ClipAccepted(BaseModel):
+    """The answer to a clip request: a job to follow."""
+
+    job_id: str
+    status: ClipStatusName
+    message: str
+
+
+class ClipResult(BaseModel):
+    """The finished clip."""
+
+    url: str
+    asset_id: str
+    duration: float
+    start: float
+    size_bytes: int
+    mode: str
+    created_at: datetime
+
+
+class ClipStatus(BaseModel):
+    """Where a clip job stands."""
+
+    job_id: str
+    status: ClipStatusName
+    progress: float = Field(ge=0, le=100)
+    result: ClipResult | None = None
+    error: str | None = None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime

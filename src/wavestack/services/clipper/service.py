@@ -1,0 +1,477 @@
+"""Use cases of the clipper: accept a clip request, cut it in a job, follow it, cancel it."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select, update
+
+from wavestack.kernel.clock import utcnow
+from wavestack.kernel.errors import Conflict, NotFound, ValidationFailed
+from wavestack.kernel.http import BlockedDestination, EgressPolicy
+from wavestack.kernel.ids import new_id
+from wavestack.kernel.logging import get_logger
+from wavestack.kernel.queries import get_for_org, table_of
+from wavestack.kernel.storage import FileStorage
+from wavestack.kernel.uow import UnitOfWork
+from wavestack.providers.transcode import (
+    COPYABLE,
+    Canceled,
+    CutSpec,
+    MediaInfo,
+    NotMedia,
+    TranscodeFailed,
+    Transcoder,
+)
+from wavestack.services import cms
+from wavestack.services.clipper.events import ClipCanceled, ClipCompleted, ClipFailed, CutClip
+from wavestack.services.clipper.models import ClipJob
+from wavestack.services.clipper.schemas import ClipAccepted, ClipRequest, ClipResult, ClipStatus
+
+log = get_logger(__name__)
+
+ASSET_SCHEME = "asset://"
+MIME_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "mkv": "video/x-matroska",
+    "webm": "video/webm",
+}
+# A job whose heartbeat is older than this lost its worker (killed, crashed).
+STALE_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
+_HEARTBEAT_SECONDS = 2.0
+_CANCEL_CHECK_SECONDS = 0.5
+_JOBS = table_of(ClipJob)
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+def media_path(source: str, roots: list[Path]) -> Path:
+    """Resolve a file source inside the media roots; symlinks count where they lead."""
+    candidate = Path(source)
+    tries = [candidate] if candidate.is_absolute() else [root / candidate for root in roots]
+    for path in tries:
+        resolved = path.resolve()
+        if not any(resolved.is_relative_to(root) for root in roots):
+            continue
+        if resolved.is_file():
+            return resolved
+        raise _field_error("source", f"no such file: {source}")
+    raise _field_error("source", "the file is outside the media roots")
+
+
+def _parse_asset_ref(value: str, field: str) -> str:
+    asset_id = value.removeprefix(ASSET_SCHEME).strip()
+    if not asset_id or "/" in asset_id:
+        raise _field_error(field, "expected asset://<asset id>")
+    return asset_id
+
+
+def _check_source(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    data: ClipRequest,
+    roots: list[Path],
+    egress: EgressPolicy,
+    transcoder: Transcoder,
+) -> None:
+    source = data.source
+    known_duration: float | None = None
+    if source.startswith(ASSET_SCHEME):
+        asset_id = _parse_asset_ref(source, "source")
+        try:
+            known_duration = cms.get_asset(uow, org_id=org_id, asset_id=asset_id).duration
+        except NotFound as exc:
+            raise _field_error("source", "no such asset in this organization") from exc
+    elif source.startswith(("http://", "https://")):
+        try:
+            egress.check_url(source)
+        except BlockedDestination as exc:
+            raise _field_error("source", str(exc)) from exc
+    elif "://" in source:
+        raise _field_error("source", "expected a media file path, asset://<id> or an http(s) URL")
+    else:
+        path = media_path(source, roots)
+        # A file that does not probe fails in the job, with the reason; one that does tells
+        # its duration now.
+        with contextlib.suppress(NotMedia):
+            known_duration = transcoder.probe(path).duration
+    if known_duration is not None and data.start_sec >= known_duration:
+        raise _field_error(
+            "start_sec", f"is past the end of the source ({known_duration:.3f} s long)"
+        )
+    if data.captions is not None:
+        if data.captions.startswith(ASSET_SCHEME):
+            caption_id = _parse_asset_ref(data.captions, "captions")
+            if not cms.asset_exists(uow, org_id=org_id, asset_id=caption_id):
+                raise _field_error("captions", "no such asset in this organization")
+        elif "-->" not in data.captions:
+            raise _field_error("captions", "expected SRT text (with `-->` timings) or asset://<id>")
+
+
+def create_job(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    data: ClipRequest,
+    roots: list[Path],
+    egress: EgressPolicy,
+    transcoder: Transcoder,
+) -> ClipAccepted:
+    """Check the request and queue the cut."""
+    with uow:
+        _check_source(
+            uow, org_id=org_id, data=data, roots=roots, egress=egress, transcoder=transcoder
+        )
+        job = ClipJob(
+            org_id=org_id,
+            source=data.source,
+            start_sec=data.start_sec,
+            duration_sec=data.duration_sec,
+            out_ext=data.out_ext,
+            mode=data.mode,
+            aspect=data.aspect,
+            fit=data.fit,
+            captions=data.captions,
+            name=data.name,
+        )
+        uow.session.add(job)
+        uow.session.flush()
+        uow.enqueue(CutClip(job_id=job.id))
+        uow.commit()
+        return ClipAccepted(job_id=job.id, status="queued", message="clip job queued")
+
+
+def _status_of(job: ClipJob) -> ClipStatus:
+    result = None
+    if job.status == "complete" and job.asset_id is not None:
+        result = ClipResult(
+            url=f"/api/assets/{job.asset_id}/content",
+            asset_id=job.asset_id,
+            duration=job.result_duration or 0.0,
+            start=job.result_start or 0.0,
+            size_bytes=job.size_bytes or 0,
+            mode=job.mode_used or job.mode,
+            created_at=job.finished_at or job.updated_at,
+        )
+    return ClipStatus(
+        job_id=job.id,
+        status=job.status,
+        progress=round(job.progress, 1),
+        result=result,
+        error=job.error,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+
+
+def get_status(uow: UnitOfWork, *, org_id: str, job_id: str) -> ClipStatus:
+    """Return where a job of the organization stands."""
+    with uow:
+        job = get_for_org(uow.session, ClipJob, org_id=org_id, id=job_id, what="clip job")
+        return _status_of(job)
+
+
+def cancel_job(uow: UnitOfWork, *, org_id: str, job_id: str) -> ClipStatus:
+    """Cancel a queued or running job; the worker stops FFmpeg at its next check."""
+    with uow:
+        job = get_for_org(
+            uow.session, ClipJob, org_id=org_id, id=job_id, what="clip job", for_update=True
+        )
+        if job.status in ("complete", "failed"):
+            raise Conflict(f"the clip job is already {job.status}")
+        if job.status != "canceled":
+            job.status = "canceled"
+            job.error = "canceled by request"
+            job.finished_at = utcnow()
+            uow.publish(ClipCanceled(org_id=org_id, job_id=job.id))
+        uow.commit()
+        return _status_of(job)
+
+
+# --- the job ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClipWorker:
+    """What cutting a clip needs from the container."""
+
+    uow: Callable[[], UnitOfWork]
+    storage: FileStorage
+    transcoder: Transcoder
+    http_client: Callable[[], httpx.Client]
+    work_dir: Path
+    roots: list[Path]
+    max_download_bytes: int
+
+    def run(self, job_id: str) -> None:
+        """Cut the clip of a job; a job that is not waiting to run is left alone."""
+        job = self._claim(job_id)
+        if job is None:
+            return
+        scratch = self.work_dir / job.id
+        scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            self._cut(job, scratch)
+        except Canceled:
+            log.info("clip canceled", job_id=job.id)
+        except (
+            NotMedia,
+            TranscodeFailed,
+            ValidationFailed,
+            BlockedDestination,
+            httpx.HTTPError,
+        ) as exc:
+            self.fail(job.id, _reason(exc))
+        finally:
+            for leftover in scratch.iterdir():
+                leftover.unlink(missing_ok=True)
+            scratch.rmdir()
+
+    def _claim(self, job_id: str) -> ClipJob | None:
+        with self.uow() as uow:
+            job = uow.session.get(ClipJob, job_id, with_for_update=True)
+            if job is None or job.status not in ("queued", "processing"):
+                return None
+            job.status = "processing"
+            job.progress = 0.0
+            job.attempts += 1
+            job.updated_at = utcnow()
+            uow.commit()
+            return job
+
+    def _cut(self, job: ClipJob, scratch: Path) -> None:
+        source = self._local_source(job, scratch)
+        info = self.transcoder.probe(source)
+        if info.duration is not None and job.start_sec >= info.duration:
+            raise ValidationFailed(
+                f"start_sec {job.start_sec} is past the end of the source "
+                f"({info.duration:.3f} s long)"
+            )
+        start, copy = self._plan(job, source, info)
+        end = job.start_sec + job.duration_sec
+        if info.duration is not None:
+            end = min(end, info.duration)
+        captions = self._captions(job, scratch)
+        output = scratch / f"clip.{job.out_ext}"
+        progress = _ProgressReporter(self.uow, job.id)
+        result = self.transcoder.cut(
+            CutSpec(
+                source=source,
+                output=output,
+                start=start,
+                duration=end - start,
+                copy=copy,
+                aspect=job.aspect,  # type: ignore[arg-type]
+                fit=job.fit,  # type: ignore[arg-type]
+                captions=captions,
+            ),
+            on_progress=progress.report,
+            should_stop=progress.canceled,
+        )
+        self._store(job, result.path, start=start, duration=result.duration, copy=copy)
+
+    def _plan(self, job: ClipJob, source: Path, info: MediaInfo) -> tuple[float, bool]:
+        """Decide where the cut starts and whether streams are copied."""
+        copyable = (
+            job.aspect == "source"
+            and job.captions is None
+            and info.video_codec in COPYABLE[job.out_ext]
+        )
+        if job.mode == "accurate" or not copyable or not info.has_video:
+            return job.start_sec, False
+        keyframe = self.transcoder.keyframe_at_or_before(source, job.start_sec)
+        if job.mode == "fast":
+            return keyframe, True
+        on_keyframe = abs(keyframe - job.start_sec) < 0.001
+        return job.start_sec, on_keyframe
+
+    def _local_source(self, job: ClipJob, scratch: Path) -> Path:
+        if job.source.startswith(ASSET_SCHEME):
+            return self._asset_path(job.org_id, job.source, "source")
+        if job.source.startswith(("http://", "https://")):
+            return self._download(job.source, scratch / "source")
+        return media_path(job.source, self.roots)
+
+    def _asset_path(self, org_id: str, ref: str, field: str) -> Path:
+        asset_id = _parse_asset_ref(ref, field)
+        try:
+            asset = cms.content_of(self.uow(), org_id=org_id, asset_id=asset_id)
+        except NotFound as exc:
+            raise ValidationFailed(f"{field}: the asset has no stored content") from exc
+        path = self.storage.local_path(asset.storage_path or "")
+        if path is None:
+            raise ValidationFailed(f"{field}: the asset is not in local storage")
+        return path
+
+    def _download(self, url: str, target: Path) -> Path:
+        # Through the SSRF-guarded client: every address it dials is checked, redirects too.
+        written = 0
+        with self.http_client() as client, client.stream("GET", url) as response:
+            response.raise_for_status()
+            with target.open("wb") as out:
+                for chunk in response.iter_bytes(1 << 20):
+                    written += len(chunk)
+                    if written > self.max_download_bytes:
+                        raise ValidationFailed("source: the download exceeds the size limit")
+                    out.write(chunk)
+        return target
+
+    def _captions(self, job: ClipJob, scratch: Path) -> Path | None:
+        if job.captions is None:
+            return None
+        if job.captions.startswith(ASSET_SCHEME):
+            return self._asset_path(job.org_id, job.captions, "captions")
+        path = scratch / "captions.srt"
+        path.write_text(job.captions, encoding="utf-8")
+        return path
+
+    def _store(
+        self, job: ClipJob, clip: Path, *, start: float, duration: float, copy: bool
+    ) -> None:
+        asset_id = new_id()
+        filename = f"{job.name or f'clip-{job.id}'}.{job.out_ext}"
+        key = cms.asset_key(org_id=job.org_id, asset_id=asset_id, filename=filename)
+        writer = self.storage.writer(key)
+        try:
+            with clip.open("rb") as data:
+                while chunk := data.read(1 << 20):
+                    writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        size = writer.commit()
+        try:
+            with self.uow() as uow:
+                current = uow.session.get(ClipJob, job.id, with_for_update=True)
+                if current is None or current.status != "processing":
+                    raise Canceled("the clip job was canceled while it was stored")
+                cms.add_stored_asset(
+                    uow,
+                    org_id=job.org_id,
+                    asset_id=asset_id,
+                    project_id=None,
+                    filename=filename,
+                    mime_type=MIME_TYPES[job.out_ext],
+                    size_bytes=size,
+                    storage_type=self.storage.backend,
+                    storage_path=key,
+                    duration=duration,
+                    source_url=job.source if "://" in job.source else None,
+                    start_time=start,
+                    end_time=start + duration,
+                )
+                current.status = "complete"
+                current.progress = 100.0
+                current.asset_id = asset_id
+                current.result_start = start
+                current.result_duration = duration
+                current.size_bytes = size
+                current.mode_used = "fast" if copy else "accurate"
+                current.finished_at = utcnow()
+                uow.publish(
+                    ClipCompleted(
+                        org_id=job.org_id, job_id=job.id, asset_id=asset_id, duration=duration
+                    )
+                )
+                uow.commit()
+        except BaseException:
+            self.storage.delete(key)
+            raise
+
+    def fail(self, job_id: str, reason: str) -> None:
+        """End a job as failed (unless it already ended)."""
+        with self.uow() as uow:
+            job = uow.session.get(ClipJob, job_id, with_for_update=True)
+            if job is None or job.status not in ("queued", "processing"):
+                return
+            job.status = "failed"
+            job.error = reason
+            job.finished_at = utcnow()
+            uow.publish(ClipFailed(org_id=job.org_id, job_id=job.id, error=reason))
+            uow.commit()
+        log.info("clip failed", job_id=job_id, reason=reason)
+
+    def recover_stale(self, *, now_offset: timedelta = STALE_AFTER) -> int:
+        """Requeue jobs whose worker died mid-cut, or fail them after too many attempts."""
+        cutoff = utcnow() - now_offset
+        with self.uow() as uow:
+            stale = list(
+                uow.session.scalars(
+                    select(ClipJob).where(
+                        ClipJob.status == "processing", ClipJob.updated_at < cutoff
+                    )
+                )
+            )
+            for job in stale:
+                job.updated_at = utcnow()
+                if job.attempts >= MAX_ATTEMPTS:
+                    job.status = "failed"
+                    job.error = f"the worker stopped during the cut {job.attempts} times"
+                    job.finished_at = utcnow()
+                    uow.publish(ClipFailed(org_id=job.org_id, job_id=job.id, error=job.error))
+                else:
+                    job.status = "queued"
+                    uow.enqueue(CutClip(job_id=job.id))
+            uow.commit()
+            return len(stale)
+
+
+class _ProgressReporter:
+    """Writes progress (throttled, doubling as a heartbeat) and notices a cancel."""
+
+    def __init__(self, uow: Callable[[], UnitOfWork], job_id: str) -> None:
+        self._uow = uow
+        self._job_id = job_id
+        self._written = 0.0
+        self._written_at = 0.0
+        self._checked_at = 0.0
+        self._canceled = False
+
+    def report(self, percent: float) -> None:
+        now = time.monotonic()
+        recent = now - self._written_at < _HEARTBEAT_SECONDS
+        if percent < 100 and recent and percent - self._written < 5:
+            return
+        self._written, self._written_at = percent, now
+        with self._uow() as uow:
+            uow.session.execute(
+                update(_JOBS)
+                .where(_JOBS.c.id == self._job_id, _JOBS.c.status == "processing")
+                .values(progress=percent, updated_at=utcnow())
+            )
+            uow.commit()
+
+    def canceled(self) -> bool:
+        now = time.monotonic()
+        if self._canceled or now - self._checked_at < _CANCEL_CHECK_SECONDS:
+            return self._canceled
+        self._checked_at = now
+        if now - self._written_at >= _HEARTBEAT_SECONDS:
+            self.report(self._written)
+        with self._uow() as uow:
+            status = uow.session.scalar(select(_JOBS.c.status).where(_JOBS.c.id == self._job_id))
+        self._canceled = status != "processing"
+        return self._canceled
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"source: the server answered {exc.response.status_code}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"source: download failed: {exc}"
+    if isinstance(exc, BlockedDestination):
+        return f"source: {exc}"
+    if isinstance(exc, ValidationFailed):
+        return exc.message
+    return str(exc)
