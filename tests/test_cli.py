@@ -54,3 +54,36 @@ def test_errors_are_reported_with_exit_codes(tmp_path: Path) -> None:
     assert "invalid scope" in err
     assert _run("token", "--client-id", "wsc_x", "--client-secret", "wss_y", *data)[0] == 1
     assert _run("serve", "--only", "nonsense", *data)[0] == 2
+
+
+def test_clip_cuts_a_file_and_copies_it_out(tmp_path: Path) -> None:
+    from media import FPS, frame_indexes, make_video
+
+    source = make_video(tmp_path / "elsewhere" / "stream.mp4")
+    out = tmp_path / "best.mp4"
+    data = ["--data-dir", str(tmp_path / "data")]
+    code, stdout, stderr = _run(
+        "clip", str(source), "--start", "2.2", "--duration", "1", "--out", str(out), *data
+    )
+    assert code == 0, stderr
+    result = json.loads(stdout)
+    assert result["start"] == 2.2
+    assert result["path"] == str(out)
+    assert frame_indexes(out)[0] == round(2.2 * FPS)
+
+
+def test_clip_reports_bad_input(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    code, _, err = _run(
+        "clip", str(tmp_path / "missing.mp4"), "--start", "0", "--duration", "1", *data
+    )
+    assert code == 1
+    assert "no such file" in err
+    code, _, err = _run("clip", "x.mp4", "--start", "0", "--duration", "0", *data)
+    assert code == 2
+    assert "duration_sec" in err
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video" * 50)
+    code, _, err = _run("clip", str(junk), "--start", "0", "--duration", "1", *data)
+    assert code == 1
+    assert "not a readable media file" in err

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.kernel.config import Settings
@@ -27,7 +30,7 @@ from wavestack.runtime import (
     ensure_first_run_credentials,
     serve,
 )
-from wavestack.services import auth
+from wavestack.services import auth, clipper, cms
 
 app = typer.Typer(
     help="WaveStack: self-hosted creator automation.",
@@ -240,6 +243,106 @@ def keys_rotate(data_dir: DataDir = None) -> None:
             "retired_until": datetime.fromtimestamp(rotation.retired_until, UTC).isoformat(),
         }
     )
+
+
+@app.command()
+def clip(
+    source: Annotated[str, typer.Argument(help="A video file, asset://<id> or an http(s) URL.")],
+    start: Annotated[float, typer.Option(help="Start, in seconds.")],
+    duration: Annotated[float, typer.Option(help="Length, in seconds (max 3600).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Also copy the clip here (default: only the asset).")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="accurate, fast or auto.")] = "accurate",
+    aspect: Annotated[str, typer.Option(help="source, 9:16, 1:1 or 16:9.")] = "source",
+    fit: Annotated[str, typer.Option(help="crop or blur (for another aspect).")] = "crop",
+    out_ext: Annotated[str, typer.Option("--format", help="mp4, mov, webm or mkv.")] = "mp4",
+    captions: Annotated[
+        Path | None, typer.Option(help="An SRT file to burn into the picture.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="File name of the clip asset.")] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organization id (default: the first one).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Cut a clip with the same job the API runs, showing its progress; prints it as JSON."""
+    local = Path(source).expanduser()
+    is_file = "://" not in source
+    overrides: dict[str, Any] = {}
+    if is_file:
+        # The person at the keyboard may clip any file they can read.
+        defaults = _settings(data_dir=data_dir)
+        overrides["media_roots"] = [*defaults.resolved_media_roots, local.resolve().parent]
+    with _container(data_dir, needs_schema=False, **overrides) as container:
+        upgrade(container.db.engine)
+        ensure_first_run_credentials(container)
+        org_id = org or auth.oldest_organization_id(container.uow(write=False))
+        if org_id is None or not auth.organization_exists(container.uow(write=False), org_id):
+            console.print(f"[red]no such organization:[/red] {org}")
+            raise typer.Exit(2)
+        request = clipper.ClipRequest.model_validate(
+            {
+                "source": str(local.resolve()) if is_file else source,
+                "start_sec": start,
+                "duration_sec": duration,
+                "mode": mode,
+                "aspect": aspect,
+                "fit": fit,
+                "out_ext": out_ext,
+                "name": name,
+                "captions": captions.read_text(encoding="utf-8") if captions else None,
+            }
+        )
+        job_id = clipper.create_job(
+            container.uow(),
+            org_id=org_id,
+            data=request,
+            roots=container.settings.resolved_media_roots,
+            egress=container.egress,
+            transcoder=container.transcoder,
+        ).job_id
+        status = _follow_clip(container, org_id, job_id)
+        if status.status != "complete" or status.result is None:
+            console.print(f"[red]clip {status.status}:[/red] {status.error}")
+            raise typer.Exit(1)
+        asset = cms.content_of(
+            container.uow(write=False), org_id=org_id, asset_id=status.result.asset_id
+        )
+        stored = container.storage.local_path(asset.storage_path or "")
+        if out is not None and stored is not None:
+            shutil.copyfile(stored, out)
+    _emit(
+        {
+            "job_id": job_id,
+            "asset_id": status.result.asset_id,
+            "path": str(out or stored),
+            "start": status.result.start,
+            "duration": status.result.duration,
+            "mode": status.result.mode,
+            "size_bytes": status.result.size_bytes,
+        }
+    )
+
+
+def _follow_clip(container: Container, org_id: str, job_id: str) -> clipper.ClipStatus:
+    """Run the job here with a progress bar; Ctrl-C cancels it (FFmpeg stops)."""
+    runner = threading.Thread(target=clipper.worker_of(container).run, args=(job_id,))
+    runner.start()
+    columns = (TextColumn("clipping"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("clip", total=100)
+        try:
+            while runner.is_alive():
+                runner.join(timeout=0.2)
+                status = clipper.get_status(
+                    container.uow(write=False), org_id=org_id, job_id=job_id
+                )
+                progress.update(bar, completed=status.progress)
+        except KeyboardInterrupt:
+            clipper.cancel_job(container.uow(), org_id=org_id, job_id=job_id)
+            runner.join()
+    return clipper.get_status(container.uow(write=False), org_id=org_id, job_id=job_id)
 
 
 def main() -> None:

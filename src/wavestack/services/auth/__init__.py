@@ -13,6 +13,7 @@ from wavestack.services.auth.service import (
     create_organization,
     get_organization,
     issue_token,
+    oldest_organization_id,
     organization_exists,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "create_organization",
     "get_organization",
     "issue_token",
+    "oldest_organization_id",
     "organization_exists",
 ]

@@ -90,6 +90,14 @@ def count_organizations(uow: UnitOfWork) -> int:
         return int(uow.session.scalar(select(func.count()).select_from(Organization)) or 0)
 
 
+def oldest_organization_id(uow: UnitOfWork) -> str | None:
+    """Return the first organization created (the first-run default), if any."""
+    with uow:
+        return uow.session.scalar(
+            select(Organization.id).order_by(Organization.created_at, Organization.id).limit(1)
+        )
+
+
 def organization_exists(uow: UnitOfWork, org_id: str) -> bool:
     """Tell whether an organization exists."""
     with uow:
