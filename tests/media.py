@@ -28,8 +28,12 @@ def make_video(
     size: tuple[int, int] = SIZE,
     codec: str = "libx264",
     numbered: bool = True,
+    loud: list[tuple[float, float]] | None = None,
 ) -> Path:
-    """Write a video of numbered frames (keyframe every `gop` frames) with a sine tone."""
+    """Write a video of numbered frames (keyframe every `gop` frames) with a sine tone.
+
+    With `loud`, the tone is quiet except in those (start, end) stretches.
+    """
     width, height = size
     level = f"{_BASE}+{_STEP}*if(lt(X,W/2),floor(N/16),mod(N,16))"
     video = (
@@ -42,7 +46,12 @@ def make_video(
     args = [bundled_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
     args += ["-f", "lavfi", "-i", video]
     if audio:
-        args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
+        tone = f"sine=frequency=440:sample_rate=48000:duration={seconds}"
+        if loud is not None:
+            # Quiet (-44 dBFS) except in the loud stretches (-18 dBFS).
+            spans = "+".join(f"between(t,{a},{b})" for a, b in loud) or "0"
+            tone += f",volume='if({spans},1.0,0.05)':eval=frame"
+        args += ["-f", "lavfi", "-i", tone]
     args += ["-c:v", codec, "-g", str(gop), "-keyint_min", str(gop), "-pix_fmt", "yuv420p"]
     if codec == "libx264":
         args += ["-preset", "ultrafast", "-sc_threshold", "0"]

@@ -87,3 +87,23 @@ def test_clip_reports_bad_input(tmp_path: Path) -> None:
     code, _, err = _run("clip", str(junk), "--start", "0", "--duration", "1", *data)
     assert code == 1
     assert "not a readable media file" in err
+
+
+def test_highlights_prints_the_ranked_table(tmp_path: Path) -> None:
+    from media import make_video
+
+    source = make_video(tmp_path / "stream.mp4", seconds=200, size=(64, 64), loud=[(150, 160)])
+    chat = tmp_path / "chat.jsonl"
+    lines = [{"ts": t / 2, "author": "v", "text": "hello"} for t in range(0, 400, 7)]
+    lines += [{"ts": 60 + t / 5, "author": "fan", "text": "KEKW"} for t in range(40)]
+    chat.write_text("\n".join(json.dumps(line) for line in sorted(lines, key=lambda m: m["ts"])))
+    data = ["--data-dir", str(tmp_path / "data")]
+    code, stdout, stderr = _run("highlights", str(source), "--chat", str(chat), *data)
+    assert code == 0, stderr
+    rows = [line for line in stdout.splitlines() if line.strip().startswith(("│ 1", "│ 2"))]
+    assert len(rows) == 2
+    assert "audio" in stdout
+    assert "hype words" in stdout
+    code, _, err = _run("highlights", "--chat", str(source), *data)  # not JSON lines
+    assert code == 2
+    assert "not JSON lines" in err

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wavestack.kernel.config import RateLimits, Settings
+from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
 
 def test_every_setting_is_documented() -> None:
-    names = [f"WAVESTACK_{name.upper()}" for name in Settings.model_fields if name != "rate_limits"]
+    nested = {"rate_limits", "highlights"}
+    names = [f"WAVESTACK_{name.upper()}" for name in Settings.model_fields if name not in nested]
     names += [f"WAVESTACK_RATE_LIMIT_{name.upper()}" for name in RateLimits.model_fields]
+    names += [f"WAVESTACK_HIGHLIGHT_{name.upper()}" for name in HighlightSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

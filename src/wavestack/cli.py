@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.kernel.config import Settings
@@ -323,6 +324,87 @@ def clip(
             "size_bytes": status.result.size_bytes,
         }
     )
+
+
+@app.command()
+def highlights(
+    source: Annotated[
+        str | None, typer.Argument(help="A video file or asset://<id> (optional with --chat).")
+    ] = None,
+    chat: Annotated[
+        Path | None,
+        typer.Option(help="Chat as JSON lines: {ts, author, text}, ts in seconds or ISO time."),
+    ] = None,
+    started_at: Annotated[
+        str | None, typer.Option(help="Stream start (ISO time) when chat ts are times.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many candidates to show.")] = 10,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organization id (default: the first one).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Rank a stream's moments by chat bursts, hype words and audio peaks, as a table."""
+    overrides: dict[str, Any] = {}
+    local = Path(source).expanduser() if source and "://" not in source else None
+    if local is not None:
+        defaults = _settings(data_dir=data_dir)
+        overrides["media_roots"] = [*defaults.resolved_media_roots, local.resolve().parent]
+    messages = _read_chat(chat) if chat is not None else []
+    with _container(data_dir, needs_schema=False, **overrides) as container:
+        upgrade(container.db.engine)
+        ensure_first_run_credentials(container)
+        org_id = org or auth.oldest_organization_id(container.uow(write=False)) or ""
+        request = clipper.HighlightsRequest.model_validate(
+            {
+                "source": str(local.resolve()) if local is not None else source,
+                "chat": messages,
+                "stream_started_at": started_at,
+                "limit": top,
+            }
+        )
+        found = clipper.find_highlights(
+            container.uow(),
+            container.storage,
+            container.transcoder,
+            org_id=org_id,
+            data=request,
+            roots=container.settings.resolved_media_roots,
+            egress=container.egress,
+            settings=container.settings.highlights,
+        )
+    table = Table("#", "start", "end", "score", "why")
+    for rank, candidate in enumerate(found.candidates, 1):
+        table.add_row(
+            str(rank),
+            _clock(candidate.start_sec),
+            _clock(candidate.end_sec),
+            f"{candidate.score:.2f}",
+            "\n".join(candidate.reasons),
+        )
+    Console().print(table)
+
+
+def _read_chat(path: Path) -> list[Any]:
+    """Read JSON lines; a line that is not JSON is a usage error naming the line."""
+    messages = []
+    number = 0
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for text in lines:
+                number += 1
+                if text.strip():
+                    messages.append(json.loads(text))
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]{path}:{number}:[/red] not JSON lines: {exc}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    return messages
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{rest:04.1f}"
 
 
 def _follow_clip(container: Container, org_id: str, job_id: str) -> clipper.ClipStatus:

@@ -29,6 +29,52 @@ class RateLimits(BaseSettings):
     token: int = Field(60, ge=1, description="Token requests per client id.")
 
 
+# fmt: off
+DEFAULT_HYPE_WORDS = [
+    "pog", "pogchamp", "poggers", "pogu", "kekw", "lul", "lol", "lmao", "lmfao", "omegalul",
+    "clip", "clipit", "clipped", "omg", "wow", "hype", "gg", "insane", "w", "letsgo", "ez",
+]
+# fmt: on
+
+
+class HighlightSettings(BaseSettings):
+    """Windows and thresholds of highlight detection."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WAVESTACK_HIGHLIGHT_", env_file=".env", extra="ignore"
+    )
+
+    window_seconds: float = Field(10, gt=0, description="Window each signal is averaged over.")
+    baseline_seconds: float = Field(
+        120, gt=0, description="Rolling baseline a window is compared against."
+    )
+    z_threshold: float = Field(
+        3.0, gt=0, description="Standard deviations above the baseline that make a burst."
+    )
+    debounce_seconds: float = Field(20, ge=0, description="Bursts closer than this merge.")
+    lead_seconds: float = Field(
+        15, ge=0, description="A candidate starts this long before its burst (chat lags)."
+    )
+    tail_seconds: float = Field(5, ge=0, description="A candidate ends this long after it.")
+    min_chat_rate: float = Field(
+        0.5, ge=0, description="Chat messages per second a burst needs at least."
+    )
+    loudness_db: float = Field(
+        8.0, gt=0, description="Rise in dB over a steady baseline that counts as a peak."
+    )
+    keywords: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_HYPE_WORDS),
+        description="Hype words and emotes counted in chat, comma-separated.",
+    )
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _split_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [word.strip().lower() for word in value.split(",") if word.strip()]
+        return value
+
+
 class Settings(BaseSettings):
     """Every knob of a WaveStack install. Tests build this directly instead of editing the env."""
 
@@ -109,6 +155,7 @@ class Settings(BaseSettings):
     clip_max_concurrent: int = Field(2, ge=1, le=64, description="FFmpeg processes per process.")
     clip_timeout_seconds: float = Field(1800, gt=0, description="Longest a clip job may run.")
     rate_limits: RateLimits = Field(default_factory=RateLimits)
+    highlights: HighlightSettings = Field(default_factory=HighlightSettings)
 
     @field_validator("http_allowed_hosts", "media_roots", mode="before")
     @classmethod

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import operator
 import subprocess
 import tempfile
 import threading
 import time
+from array import array
 from pathlib import Path
 
 import av
@@ -33,6 +36,8 @@ _ENCODER_OPTIONS: dict[str, list[str]] = {
     "libopus": ["-b:a", "128k"],
 }
 _POLL_SECONDS = 0.2
+_ANALYSIS_RATE = 8000  # Hz: plenty for loudness, cheap to sum in Python
+_SILENCE_DB = -90.0
 
 
 def bundled_ffmpeg() -> str:
@@ -122,6 +127,27 @@ class FFmpegTranscoder:
         except (av.FFmpegError, OSError, IndexError) as exc:
             raise NotMedia(f"cannot read keyframes: {exc}") from exc
         return 0.0
+
+    def loudness_per_second(self, source: Path) -> list[float]:
+        """RMS level of the first audio stream in dBFS, one value per second of it."""
+        levels: list[float] = []
+        pending = array("h")
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=_ANALYSIS_RATE)
+        try:
+            with av.open(str(source)) as container:
+                if not container.streams.audio:
+                    return []
+                for frame in container.decode(audio=0):
+                    for chunk in resampler.resample(frame):
+                        pending.frombytes(bytes(chunk.planes[0])[: chunk.samples * 2])
+                        while len(pending) >= _ANALYSIS_RATE:
+                            levels.append(_decibels(pending[:_ANALYSIS_RATE]))
+                            del pending[:_ANALYSIS_RATE]
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise NotMedia(f"not a readable media file: {exc}") from exc
+        if pending:
+            levels.append(_decibels(pending))
+        return levels
 
     def command(self, spec: CutSpec, info: MediaInfo) -> list[str]:
         """Build the FFmpeg command line for a cut."""
@@ -227,6 +253,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
+
+
+def _decibels(samples: array[int]) -> float:
+    rms = math.sqrt(sum(map(operator.mul, samples, samples)) / len(samples)) / 32768
+    return 20 * math.log10(rms) if rms > 0 else _SILENCE_DB
 
 
 def _escape_filter_path(path: Path) -> str:

@@ -24,6 +24,7 @@ class FakeTranscoder:
     media: dict[Path, MediaInfo] = field(default_factory=dict)
     keyframe_interval: float = 2.0
     cuts: list[CutSpec] = field(default_factory=list)
+    loudness: dict[Path, list[float]] = field(default_factory=dict)
     hold: threading.Event | None = None
 
     def add(self, path: Path, *, duration: float = 60.0) -> MediaInfo:
@@ -43,6 +44,11 @@ class FakeTranscoder:
         """Keyframes every `keyframe_interval` seconds."""
         self.probe(source)
         return seconds - seconds % self.keyframe_interval
+
+    def loudness_per_second(self, source: Path) -> list[float]:
+        """The levels registered for the path (silence-free steady tone otherwise)."""
+        info = self.probe(source)
+        return self.loudness.get(source.resolve(), [-30.0] * int(info.duration or 0))
 
     def cut(
         self, spec: CutSpec, *, on_progress: ProgressCallback, should_stop: StopCheck

@@ -93,6 +93,9 @@ class Transcoder(Protocol):
     def keyframe_at_or_before(self, source: Path, seconds: float) -> float:
         """Return the time of the last video keyframe at or before `seconds`."""
 
+    def loudness_per_second(self, source: Path) -> list[float]:
+        """Return the audio level in dBFS of every second (empty without audio)."""
+
     def cut(
         self, spec: CutSpec, *, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> CutResult:

@@ -11,7 +11,13 @@ from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.web import json_response
 from wavestack.services.clipper import service
-from wavestack.services.clipper.schemas import ClipAccepted, ClipRequest, ClipStatus
+from wavestack.services.clipper.schemas import (
+    ClipAccepted,
+    ClipRequest,
+    ClipStatus,
+    HighlightsRequest,
+    HighlightsResult,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["clipper"])
 
@@ -75,3 +81,26 @@ async def cancel_clip(
     return json_response(
         await call_db(request, service.cancel_job, uow, org_id=caller.org_id, job_id=job_id)
     )
+
+
+@router.post("/highlights", response_model=HighlightsResult)
+async def find_highlights(
+    request: Request,
+    data: Annotated[HighlightsRequest, Body()],
+    caller: Annotated[Principal, Depends(require("clip:create", area="clip"))],
+) -> Response:
+    """Rank the moments of a stream from its chat and its audio; optionally clip the best."""
+    container = container_of(request)
+    # Decoding a stream's audio takes seconds: never on the event loop.
+    found = await run_in_threadpool(
+        service.find_highlights,
+        container.uow(),
+        container.storage,
+        container.transcoder,
+        org_id=caller.org_id,
+        data=data,
+        roots=container.settings.resolved_media_roots,
+        egress=container.egress,
+        settings=container.settings.highlights,
+    )
+    return json_response(found)

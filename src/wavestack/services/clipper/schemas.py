@@ -73,3 +73,60 @@ class ClipStatus(BaseModel):
     error: str | None = None
     created_at: UtcDateTime
     updated_at: UtcDateTime
+
+
+class ChatMessageIn(BaseModel):
+    """A chat message: `ts` in seconds from the start of the stream, or a timestamp."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ts: float | UtcDateTime
+    author: str = Field("", max_length=200)
+    text: str = Field(max_length=2000)
+
+
+class AutoClip(BaseModel):
+    """Queue clips of the best candidates right away."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(3, ge=1, le=20)
+    aspect: Literal["source", "9:16", "1:1", "16:9"] = "source"
+    fit: Literal["crop", "blur"] = "crop"
+    mode: Literal["accurate", "fast", "auto"] = "accurate"
+    out_ext: Literal["mp4", "mov", "webm", "mkv"] = "mp4"
+
+
+class HighlightsRequest(BaseModel):
+    """A stream (its video and/or its chat) to find highlights in."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    source: str | None = Field(
+        None, max_length=4096, description="A file under the media roots or `asset://<id>`."
+    )
+    chat: list[ChatMessageIn] = Field(default_factory=list, max_length=500_000)
+    stream_started_at: UtcDateTime | None = Field(
+        None, description="Needed when chat timestamps are dates rather than seconds."
+    )
+    duration_sec: float | None = Field(
+        None, gt=0, description="Length of the stream when there is no source to probe."
+    )
+    limit: int = Field(10, ge=1, le=100)
+    auto_clip: AutoClip | None = None
+
+
+class HighlightCandidate(BaseModel):
+    """A stretch of the stream worth clipping, and why."""
+
+    start_sec: float
+    end_sec: float
+    score: float
+    reasons: list[str]
+
+
+class HighlightsResult(BaseModel):
+    """Ranked candidates, and the clip jobs queued for them when asked."""
+
+    candidates: list[HighlightCandidate]
+    clip_jobs: list[ClipAccepted] = Field(default_factory=list)

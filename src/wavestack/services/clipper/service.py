@@ -6,13 +6,14 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select, update
 
 from wavestack.kernel.clock import utcnow
+from wavestack.kernel.config import HighlightSettings
 from wavestack.kernel.errors import Conflict, NotFound, ValidationFailed
 from wavestack.kernel.http import BlockedDestination, EgressPolicy
 from wavestack.kernel.ids import new_id
@@ -30,9 +31,19 @@ from wavestack.providers.transcode import (
     Transcoder,
 )
 from wavestack.services import cms
+from wavestack.services.clipper import highlights
 from wavestack.services.clipper.events import ClipCanceled, ClipCompleted, ClipFailed, CutClip
 from wavestack.services.clipper.models import ClipJob
-from wavestack.services.clipper.schemas import ClipAccepted, ClipRequest, ClipResult, ClipStatus
+from wavestack.services.clipper.schemas import (
+    MAX_CLIP_SECONDS,
+    ClipAccepted,
+    ClipRequest,
+    ClipResult,
+    ClipStatus,
+    HighlightCandidate,
+    HighlightsRequest,
+    HighlightsResult,
+)
 
 log = get_logger(__name__)
 
@@ -74,6 +85,29 @@ def _parse_asset_ref(value: str, field: str) -> str:
     if not asset_id or "/" in asset_id:
         raise _field_error(field, "expected asset://<asset id>")
     return asset_id
+
+
+def local_media(
+    uow: UnitOfWork,
+    storage: FileStorage,
+    *,
+    org_id: str,
+    ref: str,
+    roots: list[Path],
+    field: str = "source",
+) -> Path:
+    """Find the local file of a media-root path or an `asset://` reference."""
+    if not ref.startswith(ASSET_SCHEME):
+        return media_path(ref, roots)
+    asset_id = _parse_asset_ref(ref, field)
+    try:
+        asset = cms.content_of(uow, org_id=org_id, asset_id=asset_id)
+    except NotFound as exc:
+        raise _field_error(field, "no such asset with stored content") from exc
+    path = storage.local_path(asset.storage_path or "")
+    if path is None:
+        raise _field_error(field, "the asset is not in local storage")
+    return path
 
 
 def _check_source(
@@ -199,6 +233,83 @@ def cancel_job(uow: UnitOfWork, *, org_id: str, job_id: str) -> ClipStatus:
         return _status_of(job)
 
 
+def find_highlights(
+    uow: UnitOfWork,
+    storage: FileStorage,
+    transcoder: Transcoder,
+    *,
+    org_id: str,
+    data: HighlightsRequest,
+    roots: list[Path],
+    egress: EgressPolicy,
+    settings: HighlightSettings,
+) -> HighlightsResult:
+    """Rank moments of a stream by chat bursts, hype words and audio peaks; clip the best."""
+    if data.source is None and not data.chat:
+        raise _field_error("source", "give a source, chat, or both")
+    if data.auto_clip is not None and data.source is None:
+        raise _field_error("auto_clip", "needs a source to clip from")
+    if data.source is not None and "://" in data.source.removeprefix(ASSET_SCHEME):
+        raise _field_error("source", "expected a media file path or asset://<id>")
+    chat = _chat_lines(data)
+    segments: list[highlights.Segment] = []
+    duration = data.duration_sec
+    if data.source is not None:
+        path = local_media(uow, storage, org_id=org_id, ref=data.source, roots=roots)
+        duration = transcoder.probe(path).duration or duration
+        segments += highlights.audio_segments(transcoder.loudness_per_second(path), settings)
+    if duration is None:
+        duration = max((line.ts for line in chat), default=0.0) + settings.window_seconds
+    segments += highlights.chat_segments(chat, settings, duration)
+    ranked = highlights.rank(segments, limit=data.limit)
+    result = HighlightsResult(
+        candidates=[
+            HighlightCandidate(
+                start_sec=round(s.start, 3),
+                end_sec=round(s.end, 3),
+                score=round(s.score, 3),
+                reasons=s.reasons,
+            )
+            for s in ranked
+        ]
+    )
+    if data.auto_clip is not None and data.source is not None:
+        for number, candidate in enumerate(result.candidates[: data.auto_clip.count], 1):
+            request = ClipRequest(
+                source=data.source,
+                start_sec=candidate.start_sec,
+                duration_sec=min(MAX_CLIP_SECONDS, candidate.end_sec - candidate.start_sec),
+                name=f"highlight-{number}",
+                **data.auto_clip.model_dump(exclude={"count"}),
+            )
+            result.clip_jobs.append(
+                create_job(
+                    uow,
+                    org_id=org_id,
+                    data=request,
+                    roots=roots,
+                    egress=egress,
+                    transcoder=transcoder,
+                )
+            )
+    return result
+
+
+def _chat_lines(data: HighlightsRequest) -> list[highlights.ChatLine]:
+    lines = []
+    for message in data.chat:
+        if isinstance(message.ts, datetime):
+            if data.stream_started_at is None:
+                raise _field_error(
+                    "stream_started_at", "is required when chat timestamps are dates"
+                )
+            offset = (message.ts - data.stream_started_at).total_seconds()
+        else:
+            offset = message.ts
+        lines.append(highlights.ChatLine(offset, message.author, message.text))
+    return lines
+
+
 # --- the job ----------------------------------------------------------------------------------
 
 
@@ -297,22 +408,11 @@ class ClipWorker:
         return job.start_sec, on_keyframe
 
     def _local_source(self, job: ClipJob, scratch: Path) -> Path:
-        if job.source.startswith(ASSET_SCHEME):
-            return self._asset_path(job.org_id, job.source, "source")
         if job.source.startswith(("http://", "https://")):
             return self._download(job.source, scratch / "source")
-        return media_path(job.source, self.roots)
-
-    def _asset_path(self, org_id: str, ref: str, field: str) -> Path:
-        asset_id = _parse_asset_ref(ref, field)
-        try:
-            asset = cms.content_of(self.uow(), org_id=org_id, asset_id=asset_id)
-        except NotFound as exc:
-            raise ValidationFailed(f"{field}: the asset has no stored content") from exc
-        path = self.storage.local_path(asset.storage_path or "")
-        if path is None:
-            raise ValidationFailed(f"{field}: the asset is not in local storage")
-        return path
+        return local_media(
+            self.uow(), self.storage, org_id=job.org_id, ref=job.source, roots=self.roots
+        )
 
     def _download(self, url: str, target: Path) -> Path:
         # Through the SSRF-guarded client: every address it dials is checked, redirects too.
@@ -331,7 +431,14 @@ class ClipWorker:
         if job.captions is None:
             return None
         if job.captions.startswith(ASSET_SCHEME):
-            return self._asset_path(job.org_id, job.captions, "captions")
+            return local_media(
+                self.uow(),
+                self.storage,
+                org_id=job.org_id,
+                ref=job.captions,
+                roots=self.roots,
+                field="captions",
+            )
         path = scratch / "captions.srt"
         path.write_text(job.captions, encoding="utf-8")
         return path
