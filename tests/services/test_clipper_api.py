@@ -355,3 +355,129 @@ def test_a_job_whose_worker_died_is_retried_then_failed(
     job = _job(container, second)
     assert job.status == "failed"
     assert "worker stopped" in job.error
+
+
+@pytest.fixture(scope="module")
+def hls_dir(tmp_path_factory: pytest.TempPathFactory, numbered: Path) -> Path:
+    """The numbered video as 2 s HLS segments: a VOD playlist, a live one, a master."""
+    import subprocess
+
+    from wavestack.providers.transcode.client import bundled_ffmpeg
+
+    folder = tmp_path_factory.mktemp("hls")
+    subprocess.run(
+        [
+            *(bundled_ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", str(numbered)),
+            *("-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod"),
+            *("-hls_segment_filename", str(folder / "seg%03d.ts"), str(folder / "vod.m3u8")),
+        ],
+        check=True,
+    )
+    vod = (folder / "vod.m3u8").read_text()
+    live = "\n".join(
+        line for line in vod.splitlines() if "ENDLIST" not in line and "PLAYLIST-TYPE" not in line
+    )
+    (folder / "live.m3u8").write_text(live + "\n")
+    (folder / "master.m3u8").write_text(
+        "#EXTM3U\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=100000,RESOLUTION=80x48\nmissing-low.m3u8\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=160x96\nvod.m3u8\n"
+    )
+    return folder
+
+
+@pytest.fixture
+def hls_server(hls_dir: Path) -> Iterator[str]:
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=hls_dir))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("playlist", "start", "duration", "first_frame"),
+    [
+        ("master.m3u8", 5.0, 2.0, 5 * FPS),  # the best rendition, from 5 s
+        ("vod.m3u8", 3.32, 1.0, 83),  # frame 83 starts at 3.32 s
+        ("live.m3u8", 0.0, 3.0, 10 * FPS - 3 * FPS),  # live: the last 3 s
+    ],
+)
+def test_hls_playlists_are_fetched_segment_by_segment(
+    settings_factory: Any,
+    namespace: str,
+    hls_server: str,
+    tmp_path: Path,
+    playlist: str,
+    start: float,
+    duration: float,
+    first_frame: int,
+) -> None:
+    settings = settings_factory(http_allowed_hosts=["127.0.0.1/32"])
+    container = bootstrap(settings, immediate_jobs=True, namespace=namespace)
+    try:
+        tenant = make_tenant(container, "Live")
+        request = ClipRequest(
+            source=f"{hls_server}/{playlist}", start_sec=start, duration_sec=duration
+        )
+        job_id = create_job(
+            container.uow(),
+            org_id=tenant.org_id,
+            data=request,
+            roots=settings.resolved_media_roots,
+            egress=container.egress,
+            transcoder=container.transcoder,
+        ).job_id
+        job = _job(container, job_id)
+        assert job.status == "complete", job.error
+        assert abs(job.result_duration - duration) <= 1 / FPS + 0.03
+        with container.db.session() as session:
+            path = session.scalar(select(ASSETS.c.storage_path).where(ASSETS.c.id == job.asset_id))
+        clip_file = container.storage.local_path(path)
+        assert clip_file is not None
+        assert frame_indexes(clip_file)[0] == first_frame
+        assert scratch_files(container) == []
+    finally:
+        container.close()
+
+
+def test_the_in_memory_transcoder_drives_the_same_job(settings: Any, namespace: str) -> None:
+    from wavestack.providers.transcode.fake import FakeTranscoder
+
+    fake = FakeTranscoder(hold=threading.Event())
+    container = bootstrap(settings, namespace=namespace, transcoder=fake)
+    try:
+        tenant = make_tenant(container, "Fake")
+        root = container.settings.resolved_media_roots[0]
+        root.mkdir(parents=True)
+        (root / "stream.mp4").write_bytes(b"registered with the fake")
+        fake.add(root / "stream.mp4", duration=60)
+        held = _queue(container, tenant, "stream.mp4", mode="fast")
+        runner = threading.Thread(target=worker_of(container).run, args=(held,))
+        runner.start()
+        deadline = time.monotonic() + 5
+        while not fake.cuts and time.monotonic() < deadline:
+            time.sleep(0.01)
+        cancel_job(container.uow(), org_id=tenant.org_id, job_id=held)
+        runner.join(timeout=5)
+        assert _job(container, held).status == "canceled"
+        assert fake.cuts[0].copy
+        assert fake.cuts[0].start == 0.0
+
+        assert fake.hold is not None
+        fake.hold.set()
+        done = _queue(container, tenant, "stream.mp4", mode="fast")
+        worker_of(container).run(done)
+        job = _job(container, done)
+        assert (job.status, job.result_duration) == ("complete", 30.0)
+    finally:
+        container.jobs.huey.flush()
+        container.close()

@@ -149,6 +149,20 @@ class FFmpegTranscoder:
             levels.append(_decibels(pending))
         return levels
 
+    def remux(self, source: Path, target: Path) -> None:
+        """Stream-copy into `target` (its suffix picks the container), timestamps from zero."""
+        args = [self._ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+        args += ["-i", str(source), "-map", "0", "-c", "copy", "-avoid_negative_ts", "make_zero"]
+        with self._slots:
+            # The argument list is ours: a configured binary and paths of our scratch folder.
+            done = subprocess.run(  # noqa: S603
+                [*args, str(target)], capture_output=True, timeout=self._timeout, check=False
+            )
+        if done.returncode != 0:
+            target.unlink(missing_ok=True)
+            detail = done.stderr.decode(errors="replace").strip()[-2000:]
+            raise NotMedia(f"not a readable media stream: {detail}")
+
     def command(self, spec: CutSpec, info: MediaInfo) -> list[str]:
         """Build the FFmpeg command line for a cut."""
         head = [self._ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]

@@ -50,6 +50,12 @@ class FakeTranscoder:
         info = self.probe(source)
         return self.loudness.get(source.resolve(), [-30.0] * int(info.duration or 0))
 
+    def remux(self, source: Path, target: Path) -> None:
+        """A remuxed copy is the same media."""
+        info = self.probe(source)
+        target.write_bytes(source.read_bytes())
+        self.media[target.resolve()] = info
+
     def cut(
         self, spec: CutSpec, *, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> CutResult:

@@ -96,6 +96,9 @@ class Transcoder(Protocol):
     def loudness_per_second(self, source: Path) -> list[float]:
         """Return the audio level in dBFS of every second (empty without audio)."""
 
+    def remux(self, source: Path, target: Path) -> None:
+        """Copy the streams into `target` with timestamps from zero (seekable, unlike raw TS)."""
+
     def cut(
         self, spec: CutSpec, *, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> CutResult:

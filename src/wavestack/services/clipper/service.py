@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from wavestack.providers.transcode import (
     Transcoder,
 )
 from wavestack.services import cms
-from wavestack.services.clipper import highlights
+from wavestack.services.clipper import highlights, hls
 from wavestack.services.clipper.events import ClipCanceled, ClipCompleted, ClipFailed, CutClip
 from wavestack.services.clipper.models import ClipJob
 from wavestack.services.clipper.schemas import (
@@ -362,37 +363,44 @@ class ClipWorker:
             return job
 
     def _cut(self, job: ClipJob, scratch: Path) -> None:
-        source = self._local_source(job, scratch)
-        info = self.transcoder.probe(source)
-        if info.duration is not None and job.start_sec >= info.duration:
+        window = self._local_source(job, scratch)
+        info = self.transcoder.probe(window.path)
+        if info.duration is not None and window.start >= info.duration:
             raise ValidationFailed(
                 f"start_sec {job.start_sec} is past the end of the source "
                 f"({info.duration:.3f} s long)"
             )
-        start, copy = self._plan(job, source, info)
-        end = job.start_sec + job.duration_sec
+        start, copy = self._plan(job, window.path, window.start, info)
+        end = window.start + window.duration
         if info.duration is not None:
             end = min(end, info.duration)
-        captions = self._captions(job, scratch)
-        output = scratch / f"clip.{job.out_ext}"
         progress = _ProgressReporter(self.uow, job.id)
         result = self.transcoder.cut(
             CutSpec(
-                source=source,
-                output=output,
+                source=window.path,
+                # A new name per attempt: FFmpeg of a worker that died may still be writing.
+                output=scratch / f"clip-{job.attempts}.{job.out_ext}",
                 start=start,
                 duration=end - start,
                 copy=copy,
                 aspect=job.aspect,  # type: ignore[arg-type]
                 fit=job.fit,  # type: ignore[arg-type]
-                captions=captions,
+                captions=self._captions(job, scratch),
             ),
             on_progress=progress.report,
             should_stop=progress.canceled,
         )
-        self._store(job, result.path, start=start, duration=result.duration, copy=copy)
+        self._store(
+            job,
+            result.path,
+            start=start + window.stream_offset,
+            duration=result.duration,
+            copy=copy,
+        )
 
-    def _plan(self, job: ClipJob, source: Path, info: MediaInfo) -> tuple[float, bool]:
+    def _plan(
+        self, job: ClipJob, source: Path, start: float, info: MediaInfo
+    ) -> tuple[float, bool]:
         """Decide where the cut starts and whether streams are copied."""
         copyable = (
             job.aspect == "source"
@@ -400,19 +408,35 @@ class ClipWorker:
             and info.video_codec in COPYABLE[job.out_ext]
         )
         if job.mode == "accurate" or not copyable or not info.has_video:
-            return job.start_sec, False
-        keyframe = self.transcoder.keyframe_at_or_before(source, job.start_sec)
+            return start, False
+        keyframe = self.transcoder.keyframe_at_or_before(source, start)
         if job.mode == "fast":
             return keyframe, True
-        on_keyframe = abs(keyframe - job.start_sec) < 0.001
-        return job.start_sec, on_keyframe
+        return start, abs(keyframe - start) < 0.001
 
-    def _local_source(self, job: ClipJob, scratch: Path) -> Path:
+    def _local_source(self, job: ClipJob, scratch: Path) -> hls.Window:
+        """A local file holding the clip, and where the clip lies in it."""
+        if hls.is_playlist(job.source):
+            with self.http_client() as client:
+                window = hls.fetch_window(
+                    client,
+                    job.source,
+                    start=job.start_sec,
+                    duration=job.duration_sec,
+                    target=scratch / "segments",
+                    max_bytes=self.max_download_bytes,
+                )
+            # Seeking in joined MPEG-TS segments overshoots; a remux starts them at zero.
+            remuxed = scratch / "window.mkv"
+            self.transcoder.remux(window.path, remuxed)
+            return dataclasses.replace(window, path=remuxed)
         if job.source.startswith(("http://", "https://")):
-            return self._download(job.source, scratch / "source")
-        return local_media(
-            self.uow(), self.storage, org_id=job.org_id, ref=job.source, roots=self.roots
-        )
+            path = self._download(job.source, scratch / "source")
+        else:
+            path = local_media(
+                self.uow(), self.storage, org_id=job.org_id, ref=job.source, roots=self.roots
+            )
+        return hls.Window(path, job.start_sec, job.duration_sec, stream_offset=0.0)
 
     def _download(self, url: str, target: Path) -> Path:
         # Through the SSRF-guarded client: every address it dials is checked, redirects too.
