@@ -97,3 +97,85 @@ def test_job_survives_sigkill(settings_factory: Any, namespace: str, stage: str)
         finally:
             restarted.jobs.huey.flush()
             restarted.close()
+
+
+# Queues a clip, runs its worker right here, and dies with SIGKILL once FFmpeg is cutting.
+KILLED_CLIP = """
+import os, signal, sys, threading, time
+from sqlalchemy import text
+from wavestack.bootstrap import bootstrap
+from wavestack.kernel.config import Settings
+from wavestack.services import clipper
+
+namespace, org_id = sys.argv[1:3]
+container = bootstrap(Settings(), namespace=namespace)
+job_id = clipper.create_job(
+    container.uow(),
+    org_id=org_id,
+    data=clipper.ClipRequest(source="long.mp4", start_sec=0, duration_sec=30, out_ext="webm"),
+    roots=container.settings.resolved_media_roots,
+    egress=container.egress,
+    transcoder=container.transcoder,
+).job_id
+print(job_id, flush=True)
+
+def kill_when_cutting():
+    while True:
+        time.sleep(0.05)
+        with container.db.engine.connect() as conn:
+            progress = conn.execute(
+                text("SELECT progress FROM clipper_jobs WHERE id = :id"), {"id": job_id}
+            ).scalar()
+        if progress and progress > 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+threading.Thread(target=kill_when_cutting, daemon=True).start()
+clipper.worker_of(container).run(job_id)
+"""
+
+
+def test_a_clip_job_whose_worker_was_killed_is_retried(
+    settings_factory: Any, namespace: str
+) -> None:
+    from media import make_video
+    from wavestack.services import clipper
+
+    settings = settings_factory(clip_stale_seconds=3)
+    setup = bootstrap(settings, namespace=namespace)
+    tenant = make_tenant(setup, "Durable clips")
+    setup.close()
+    root = settings.resolved_media_roots[0]
+    make_video(root / "long.mp4", seconds=30, size=(640, 360), numbered=False)
+    env = {**_env(settings), "WAVESTACK_CLIP_STALE_SECONDS": "3"}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_CLIP, namespace, tenant.org_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr
+    job_id = killed.stdout.strip()
+
+    restarted = bootstrap(settings, namespace=namespace)
+    try:
+        status = clipper.get_status(restarted.uow(write=False), org_id=tenant.org_id, job_id=job_id)
+        assert status.status == "processing"  # what the dead worker left behind
+        with background_roles(restarted, frozenset({Role.worker, Role.scheduler})):
+            worker = clipper.worker_of(restarted)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                worker.recover_stale()  # what the scheduler runs every minute
+                status = clipper.get_status(
+                    restarted.uow(write=False), org_id=tenant.org_id, job_id=job_id
+                )
+                if status.status in ("complete", "failed"):
+                    break
+                time.sleep(0.5)
+        assert status.status == "complete", status.error
+        assert status.result is not None
+        assert status.result.duration == pytest.approx(30, abs=0.1)
+    finally:
+        restarted.jobs.huey.flush()
+        restarted.close()

@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     )
     clip_max_concurrent: int = Field(2, ge=1, le=64, description="FFmpeg processes per process.")
     clip_timeout_seconds: float = Field(1800, gt=0, description="Longest a clip job may run.")
+    clip_stale_seconds: float = Field(
+        120, ge=3, description="A running clip job silent this long lost its worker: requeued."
+    )
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     highlights: HighlightSettings = Field(default_factory=HighlightSettings)
 

@@ -8,6 +8,7 @@ from wavestack.providers.transcode.port import (
     CutSpec,
     MediaInfo,
     NotMedia,
+    StopCheck,
     TranscodeFailed,
     Transcoder,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "CutSpec",
     "MediaInfo",
     "NotMedia",
+    "StopCheck",
     "TranscodeFailed",
     "Transcoder",
 ]

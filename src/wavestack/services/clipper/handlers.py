@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from huey import crontab
@@ -25,6 +26,7 @@ def worker_of(container: Container) -> ClipWorker:
         work_dir=settings.data_dir / "tmp" / "clips",
         roots=settings.resolved_media_roots,
         max_download_bytes=settings.max_upload_bytes,
+        stale_after=timedelta(seconds=settings.clip_stale_seconds),
     )
 
 

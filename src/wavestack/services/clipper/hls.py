@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from wavestack.kernel.errors import ValidationFailed
+from wavestack.providers.transcode import Canceled, StopCheck
 
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 
@@ -128,6 +129,7 @@ def fetch_window(
     duration: float,
     target: Path,
     max_bytes: int,
+    should_stop: StopCheck,
 ) -> Window:
     """Download the segments a clip needs into `target`."""
     playlist = load_playlist(client, url)
@@ -142,6 +144,8 @@ def fetch_window(
                     written += len(chunk)
                     if written > max_bytes:
                         raise ValidationFailed("source: the segments exceed the size limit")
+                    if should_stop():
+                        raise Canceled("the clip job was canceled")
                     out.write(chunk)
     covered = sum(s.duration for s in chosen)
     return Window(target, offset, min(duration, covered - offset), chosen[0].start)

@@ -28,6 +28,7 @@ from wavestack.providers.transcode import (
     CutSpec,
     MediaInfo,
     NotMedia,
+    StopCheck,
     TranscodeFailed,
     Transcoder,
 )
@@ -56,7 +57,6 @@ MIME_TYPES = {
     "webm": "video/webm",
 }
 # A job whose heartbeat is older than this lost its worker (killed, crashed).
-STALE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
 _HEARTBEAT_SECONDS = 2.0
 _CANCEL_CHECK_SECONDS = 0.5
@@ -325,6 +325,7 @@ class ClipWorker:
     work_dir: Path
     roots: list[Path]
     max_download_bytes: int
+    stale_after: timedelta  # no heartbeat for this long: the worker died
 
     def run(self, job_id: str) -> None:
         """Cut the clip of a job; a job that is not waiting to run is left alone."""
@@ -345,6 +346,10 @@ class ClipWorker:
             httpx.HTTPError,
         ) as exc:
             self.fail(job.id, _reason(exc))
+        except Exception:
+            # Something transient (a locked database, a full disk): queue it for the retry.
+            self._set_status(job.id, "queued", when="processing")
+            raise
         finally:
             for leftover in scratch.iterdir():
                 leftover.unlink(missing_ok=True)
@@ -353,7 +358,8 @@ class ClipWorker:
     def _claim(self, job_id: str) -> ClipJob | None:
         with self.uow() as uow:
             job = uow.session.get(ClipJob, job_id, with_for_update=True)
-            if job is None or job.status not in ("queued", "processing"):
+            # A job already processing has a live worker, or one the stale sweep will requeue.
+            if job is None or job.status != "queued":
                 return None
             job.status = "processing"
             job.progress = 0.0
@@ -363,7 +369,8 @@ class ClipWorker:
             return job
 
     def _cut(self, job: ClipJob, scratch: Path) -> None:
-        window = self._local_source(job, scratch)
+        progress = _ProgressReporter(self.uow, job.id)
+        window = self._local_source(job, scratch, progress.canceled)
         info = self.transcoder.probe(window.path)
         if info.duration is not None and window.start >= info.duration:
             raise ValidationFailed(
@@ -374,7 +381,6 @@ class ClipWorker:
         end = window.start + window.duration
         if info.duration is not None:
             end = min(end, info.duration)
-        progress = _ProgressReporter(self.uow, job.id)
         result = self.transcoder.cut(
             CutSpec(
                 source=window.path,
@@ -414,7 +420,7 @@ class ClipWorker:
             return keyframe, True
         return start, abs(keyframe - start) < 0.001
 
-    def _local_source(self, job: ClipJob, scratch: Path) -> hls.Window:
+    def _local_source(self, job: ClipJob, scratch: Path, should_stop: StopCheck) -> hls.Window:
         """A local file holding the clip, and where the clip lies in it."""
         if hls.is_playlist(job.source):
             with self.http_client() as client:
@@ -425,20 +431,21 @@ class ClipWorker:
                     duration=job.duration_sec,
                     target=scratch / "segments",
                     max_bytes=self.max_download_bytes,
+                    should_stop=should_stop,
                 )
             # Seeking in joined MPEG-TS segments overshoots; a remux starts them at zero.
             remuxed = scratch / "window.mkv"
             self.transcoder.remux(window.path, remuxed)
             return dataclasses.replace(window, path=remuxed)
         if job.source.startswith(("http://", "https://")):
-            path = self._download(job.source, scratch / "source")
+            path = self._download(job.source, scratch / "source", should_stop)
         else:
             path = local_media(
                 self.uow(), self.storage, org_id=job.org_id, ref=job.source, roots=self.roots
             )
         return hls.Window(path, job.start_sec, job.duration_sec, stream_offset=0.0)
 
-    def _download(self, url: str, target: Path) -> Path:
+    def _download(self, url: str, target: Path, should_stop: StopCheck) -> Path:
         # Through the SSRF-guarded client: every address it dials is checked, redirects too.
         written = 0
         with self.http_client() as client, client.stream("GET", url) as response:
@@ -448,6 +455,8 @@ class ClipWorker:
                     written += len(chunk)
                     if written > self.max_download_bytes:
                         raise ValidationFailed("source: the download exceeds the size limit")
+                    if should_stop():  # also the job's heartbeat while downloading
+                        raise Canceled("the clip job was canceled")
                     out.write(chunk)
         return target
 
@@ -520,6 +529,15 @@ class ClipWorker:
             self.storage.delete(key)
             raise
 
+    def _set_status(self, job_id: str, status: str, *, when: str) -> None:
+        with self.uow() as uow:
+            uow.session.execute(
+                update(_JOBS)
+                .where(_JOBS.c.id == job_id, _JOBS.c.status == when)
+                .values(status=status, updated_at=utcnow())
+            )
+            uow.commit()
+
     def fail(self, job_id: str, reason: str) -> None:
         """End a job as failed (unless it already ended)."""
         with self.uow() as uow:
@@ -533,9 +551,9 @@ class ClipWorker:
             uow.commit()
         log.info("clip failed", job_id=job_id, reason=reason)
 
-    def recover_stale(self, *, now_offset: timedelta = STALE_AFTER) -> int:
+    def recover_stale(self) -> int:
         """Requeue jobs whose worker died mid-cut, or fail them after too many attempts."""
-        cutoff = utcnow() - now_offset
+        cutoff = utcnow() - self.stale_after
         with self.uow() as uow:
             stale = list(
                 uow.session.scalars(
