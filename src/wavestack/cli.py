@@ -259,7 +259,8 @@ def clip(
     fit: Annotated[str, typer.Option(help="crop or blur (for another aspect).")] = "crop",
     out_ext: Annotated[str, typer.Option("--format", help="mp4, mov, webm or mkv.")] = "mp4",
     captions: Annotated[
-        Path | None, typer.Option(help="An SRT file to burn into the picture.")
+        Path | None,
+        typer.Option(help="An SRT file to burn into the picture.", exists=True, dir_okay=False),
     ] = None,
     name: Annotated[str | None, typer.Option(help="File name of the clip asset.")] = None,
     org: Annotated[
@@ -333,7 +334,11 @@ def highlights(
     ] = None,
     chat: Annotated[
         Path | None,
-        typer.Option(help="Chat as JSON lines: {ts, author, text}, ts in seconds or ISO time."),
+        typer.Option(
+            help="Chat as JSON lines: {ts, author, text}, ts in seconds or ISO time.",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     started_at: Annotated[
         str | None, typer.Option(help="Stream start (ISO time) when chat ts are times.")

@@ -156,6 +156,7 @@ def _refused(
         ({"source": "missing.mp4"}, "no such file"),
         ({"source": "/etc/hostname"}, "outside the media roots"),
         ({"source": "../../etc/hostname"}, "outside the media roots"),
+        ({"source": "bad\u0000name.mp4"}, "not a usable path"),
         ({"source": "ftp://example.com/v.mp4"}, "source"),
         ({"source": "http://127.0.0.1/v.mp4"}, "source"),
         ({"source": "http://169.254.169.254/latest/meta-data"}, "source"),

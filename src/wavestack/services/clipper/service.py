@@ -72,7 +72,10 @@ def media_path(source: str, roots: list[Path]) -> Path:
     candidate = Path(source)
     tries = [candidate] if candidate.is_absolute() else [root / candidate for root in roots]
     for path in tries:
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
+            raise _field_error("source", f"not a usable path: {exc}") from exc
         if not any(resolved.is_relative_to(root) for root in roots):
             continue
         if resolved.is_file():
