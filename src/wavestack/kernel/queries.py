@@ -9,17 +9,19 @@ costs more than running it on SQLite.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from wavestack.kernel.errors import NotFound
 from wavestack.kernel.schemas import Page
 
 MAX_PAGE = 100
+_INSERT_CHUNK = 500
 
 RowT = TypeVar("RowT")
 ReadT = TypeVar("ReadT", bound=BaseModel)
@@ -121,3 +123,25 @@ def read_page(
         limit=limit,
         offset=offset,
     )
+
+
+def insert_new(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert rows, skipping any that would break a unique constraint; returns how many went in.
+
+    `INSERT ... ON CONFLICT DO NOTHING` on both SQLite and PostgreSQL: concurrent writers of
+    the same rows never fail, and exactly one of them inserts each.
+    """
+    dialect = session.get_bind().dialect.name
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = 0
+    # One multi-row statement per chunk (an executemany reports no row count on psycopg);
+    # chunks keep the bound parameters under SQLite's limit.
+    for first in range(0, len(rows), _INSERT_CHUNK):
+        statement = (
+            build(table)
+            .values(list(rows[first : first + _INSERT_CHUNK]))
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+        inserted += len(session.execute(statement).all())
+    return inserted

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wavestack.kernel.schemas import UtcDateTime
+from wavestack.services.social_ingest import Platform
 
 ClipStatusName = Literal["queued", "processing", "complete", "failed", "canceled"]
 MAX_CLIP_SECONDS = 3600
@@ -97,6 +98,23 @@ class AutoClip(BaseModel):
     out_ext: Literal["mp4", "mov", "webm", "mkv"] = "mp4"
 
 
+class ChatSource(BaseModel):
+    """Stored chat of one channel over the stream's time range (see `POST /api/v1/ingest`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Platform
+    channel_id: str = Field(min_length=1, max_length=128)
+    since: UtcDateTime = Field(description="When the stream started.")
+    until: UtcDateTime = Field(description="When it ended.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ChatSource:
+        if self.until <= self.since:
+            raise ValueError("until must be after since")
+        return self
+
+
 class HighlightsRequest(BaseModel):
     """A stream (its video and/or its chat) to find highlights in."""
 
@@ -106,6 +124,9 @@ class HighlightsRequest(BaseModel):
         None, max_length=4096, description="A file under the media roots or `asset://<id>`."
     )
     chat: list[ChatMessageIn] = Field(default_factory=list, max_length=500_000)
+    chat_source: ChatSource | None = Field(
+        None, description="Read the chat from the stored messages instead of `chat`."
+    )
     stream_started_at: UtcDateTime | None = Field(
         None, description="Needed when chat timestamps are dates rather than seconds."
     )

@@ -32,7 +32,7 @@ from wavestack.providers.transcode import (
     TranscodeFailed,
     Transcoder,
 )
-from wavestack.services import cms
+from wavestack.services import cms, social_ingest
 from wavestack.services.clipper import highlights, hls
 from wavestack.services.clipper.events import ClipCanceled, ClipCompleted, ClipFailed, CutClip
 from wavestack.services.clipper.models import ClipJob
@@ -249,15 +249,19 @@ def find_highlights(
     settings: HighlightSettings,
 ) -> HighlightsResult:
     """Rank moments of a stream by chat bursts, hype words and audio peaks; clip the best."""
-    if data.source is None and not data.chat:
+    if data.chat and data.chat_source is not None:
+        raise _field_error("chat_source", "send chat or chat_source, not both")
+    if data.source is None and not data.chat and data.chat_source is None:
         raise _field_error("source", "give a source, chat, or both")
     if data.auto_clip is not None and data.source is None:
         raise _field_error("auto_clip", "needs a source to clip from")
     if data.source is not None and "://" in data.source.removeprefix(ASSET_SCHEME):
         raise _field_error("source", "expected a media file path or asset://<id>")
-    chat = _chat_lines(data)
+    chat = _chat_lines(data) if data.chat_source is None else _stored_chat(uow, org_id, data)
     segments: list[highlights.Segment] = []
     duration = data.duration_sec
+    if duration is None and data.chat_source is not None:
+        duration = (data.chat_source.until - data.chat_source.since).total_seconds()
     if data.source is not None:
         path = local_media(uow, storage, org_id=org_id, ref=data.source, roots=roots)
         duration = transcoder.probe(path).duration or duration
@@ -297,6 +301,26 @@ def find_highlights(
                 )
             )
     return result
+
+
+def _stored_chat(
+    uow: UnitOfWork, org_id: str, data: HighlightsRequest
+) -> list[highlights.ChatLine]:
+    source = data.chat_source
+    if source is None:
+        return []
+    records = social_ingest.chat_between(
+        uow,
+        org_id=org_id,
+        platform=source.platform,
+        channel_id=source.channel_id,
+        since=source.since,
+        until=source.until,
+    )
+    return [
+        highlights.ChatLine((r.ts - source.since).total_seconds(), r.author, r.text)
+        for r in records
+    ]
 
 
 def _chat_lines(data: HighlightsRequest) -> list[highlights.ChatLine]:

@@ -1,0 +1,63 @@
+"""social ingest messages
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-26
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table(
+        "social_ingest_messages",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("platform_message_id", sa.String(length=128), nullable=False),
+        sa.Column("channel_id", sa.String(length=128), nullable=False),
+        sa.Column("channel_name", sa.String(length=200), nullable=True),
+        sa.Column("author_id", sa.String(length=128), nullable=False),
+        sa.Column("author_name", sa.String(length=200), nullable=False),
+        sa.Column("author_role", sa.String(length=32), nullable=True),
+        sa.Column("is_mod", sa.Boolean(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=True),
+        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_social_ingest_messages")),
+        sa.UniqueConstraint(
+            "org_id",
+            "platform",
+            "platform_message_id",
+            name=op.f("uq_social_ingest_messages_org_id_platform_platform_message_id"),
+        ),
+    )
+    with op.batch_alter_table("social_ingest_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_social_ingest_messages_channel_ts",
+            ["org_id", "platform", "channel_id", "ts"],
+            unique=False,
+        )
+        batch_op.create_index("ix_social_ingest_messages_org_ts", ["org_id", "ts"], unique=False)
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    with op.batch_alter_table("social_ingest_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_social_ingest_messages_org_ts")
+        batch_op.drop_index("ix_social_ingest_messages_channel_ts")
+    op.drop_table("social_ingest_messages")

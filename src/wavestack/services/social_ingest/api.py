@@ -1,0 +1,70 @@
+"""Routes of social ingest (the seed's `/api/v1` paths)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+
+from wavestack.deps import call_db, container_of, require
+from wavestack.kernel.auth import Principal
+from wavestack.kernel.errors import ValidationFailed
+from wavestack.kernel.schemas import UtcDateTime
+from wavestack.kernel.web import json_response
+from wavestack.services.social_ingest import service
+from wavestack.services.social_ingest.schemas import (
+    MAX_BATCH,
+    IngestBatch,
+    IngestResult,
+    MessageEvent,
+    MessagePage,
+    Platform,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["social ingest"])
+
+
+@router.post("/ingest", response_model=IngestResult)
+async def ingest(
+    request: Request,
+    batch: Annotated[IngestBatch | list[MessageEvent], Body()],
+    caller: Annotated[Principal, Depends(require("chat:write", area="ingest"))],
+) -> Response:
+    """Store a batch of MessageEvents (`{"events": [...]}` or a bare list, at most 1000)."""
+    events = batch.events if isinstance(batch, IngestBatch) else batch
+    if not 1 <= len(events) <= MAX_BATCH:
+        raise ValidationFailed(f"events: send 1 to {MAX_BATCH} messages per batch")
+    uow = container_of(request).uow()
+    return json_response(
+        await call_db(request, service.ingest, uow, org_id=caller.org_id, events=events)
+    )
+
+
+@router.get("/messages", response_model=MessagePage)
+async def list_messages(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("chat:read"))],
+    platform: Platform | None = None,
+    channel_id: Annotated[str | None, Query(alias="channelId")] = None,
+    user_id: Annotated[str | None, Query(alias="userId")] = None,
+    since: UtcDateTime | None = None,
+    until: UtcDateTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Stored messages, newest first, filtered by platform, channel, author and time."""
+    uow = container_of(request).uow(write=False)
+    page = await call_db(
+        request,
+        service.list_messages,
+        uow,
+        org_id=caller.org_id,
+        platform=platform,
+        channel_id=channel_id,
+        user_id=user_id,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return json_response(page)

@@ -1,0 +1,75 @@
+"""The `MessageEvent` shape of the seed's social-ingest service (camelCase on the wire)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from wavestack.kernel.schemas import ApiInput, ApiModel, UtcDateTime
+
+Platform = Literal["discord", "twitch", "youtube", "twitter", "telegram", "whatsapp"]
+MAX_BATCH = 1000
+
+
+class ChannelRef(ApiInput):
+    """Where a message was written."""
+
+    id: str = Field(min_length=1, max_length=128)
+    name: str | None = Field(None, max_length=200)
+
+
+class AuthorRef(ApiInput):
+    """Who wrote a message."""
+
+    id: str = Field(min_length=1, max_length=128)
+    name: str = Field(min_length=1, max_length=200)
+    role: str | None = Field(None, max_length=32)
+    is_mod: bool = False
+
+
+class MessageEvent(ApiInput):
+    """A chat message as a platform adapter (or an outside tool) reports it."""
+
+    id: str = Field(min_length=1, max_length=128, description="The platform's message id.")
+    platform: Platform
+    channel: ChannelRef
+    author: AuthorRef
+    text: str = Field(max_length=4000)
+    ts: UtcDateTime
+    meta: dict[str, Any] | None = None
+
+
+class IngestBatch(ApiInput):
+    """Up to 1000 messages at once."""
+
+    events: list[MessageEvent] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class IngestResult(ApiModel):
+    """What a batch did: new messages, exact repeats, and edits of earlier ones."""
+
+    accepted: int
+    duplicates: int
+    edited: int
+
+
+class StoredMessage(ApiModel):
+    """A stored message, as `GET /api/v1/messages` returns it."""
+
+    id: str
+    platform: str
+    channel: ChannelRef
+    author: AuthorRef
+    text: str
+    ts: UtcDateTime
+    meta: dict[str, Any] | None = None
+    edited_at: UtcDateTime | None = None
+
+
+class MessagePage(ApiModel):
+    """One page of messages, newest first."""
+
+    messages: list[StoredMessage]
+    count: int
+    has_more: bool

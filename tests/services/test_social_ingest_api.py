@@ -1,0 +1,138 @@
+"""Social ingest: idempotent batches, edits, filters and pages, isolation; chat for highlights."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from support import SyncASGIClient, Tenant, make_tenant
+from wavestack.bootstrap import Container
+
+START = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+
+
+def event(n: int, **changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": f"m{n}",
+        "platform": "twitch",
+        "channel": {"id": "chan1", "name": "creator"},
+        "author": {"id": f"u{n % 3}", "name": f"viewer{n % 3}", "isMod": n % 3 == 0},
+        "text": f"message {n}",
+        "ts": (START + timedelta(seconds=n)).isoformat(),
+    }
+    return {**base, **changes}
+
+
+def ingest(api: SyncASGIClient, tenant: Tenant, body: Any) -> dict[str, Any]:
+    response = api.post("/api/v1/ingest", json=body, headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def messages(api: SyncASGIClient, tenant: Tenant, query: str = "") -> dict[str, Any]:
+    response = api.get(f"/api/v1/messages{query}", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_batches_are_idempotent_and_edits_are_kept(api: SyncASGIClient, tenant: Tenant) -> None:
+    batch = [event(n) for n in range(10)]
+    assert ingest(api, tenant, batch) == {"accepted": 10, "duplicates": 0, "edited": 0}
+    assert ingest(api, tenant, {"events": batch}) == {"accepted": 0, "duplicates": 10, "edited": 0}
+    edited = [event(3, text="message 3 (edited)"), event(10), event(10)]
+    assert ingest(api, tenant, edited) == {"accepted": 1, "duplicates": 1, "edited": 1}
+    page = messages(api, tenant, "?limit=5")
+    assert page["count"] == 11
+    assert page["hasMore"] is True
+    assert [m["id"] for m in page["messages"]] == ["m10", "m9", "m8", "m7", "m6"]
+    third = messages(api, tenant, "?userId=u0&limit=100")["messages"]
+    assert {m["author"]["id"] for m in third} == {"u0"}
+    assert all(m["author"]["isMod"] for m in third)
+    changed = next(m for m in messages(api, tenant, "?limit=100")["messages"] if m["id"] == "m3")
+    assert changed["text"] == "message 3 (edited)"
+    assert changed["editedAt"] is not None
+
+
+def test_filters_by_platform_channel_and_time(api: SyncASGIClient, tenant: Tenant) -> None:
+    ingest(api, tenant, [event(n) for n in range(5)])
+    ingest(api, tenant, [event(n, platform="discord", channel={"id": "c2"}) for n in range(3)])
+    assert messages(api, tenant, "?platform=discord")["count"] == 3
+    assert messages(api, tenant, "?channelId=chan1")["count"] == 5
+    since = (START + timedelta(seconds=1)).isoformat().replace("+", "%2B")
+    until = (START + timedelta(seconds=3)).isoformat().replace("+", "%2B")
+    window = messages(api, tenant, f"?platform=twitch&since={since}&until={until}")
+    assert [m["id"] for m in window["messages"]] == ["m2", "m1"]
+
+
+def test_concurrent_copies_of_a_batch_store_it_once(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    batch = [event(n) for n in range(20)]
+    calls = [("POST", "/api/v1/ingest", {"json": batch, "headers": tenant.headers})] * 8
+    responses = api.concurrently(calls)
+    assert all(r.status_code == 200 for r in responses)
+    assert sum(r.json()["accepted"] for r in responses) == 20
+    assert messages(api, tenant)["count"] == 20
+
+
+def test_organizations_see_only_their_messages(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ingest(api, tenant, [event(n) for n in range(3)])
+    assert messages(api, other_tenant)["count"] == 0
+    # The same platform message id in another organization is its own message.
+    assert ingest(api, other_tenant, [event(1)])["accepted"] == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        [event(1, platform="myspace")],
+        [event(1, ts="2026-11-20T20:00:00")],  # no zone
+        [event(1, text="x" * 4001)],
+        [{k: v for k, v in event(1).items() if k != "author"}],
+        [event(n) for n in range(1001)],
+    ],
+)
+def test_bad_batches_are_refused_whole(
+    api: SyncASGIClient, tenant: Tenant, body: list[dict[str, Any]]
+) -> None:
+    response = api.post("/api/v1/ingest", json=[event(0), *body], headers=tenant.headers)
+    if body:
+        assert response.status_code == 422, response.text
+    assert messages(api, tenant)["count"] == (0 if body else 1)
+
+
+def test_scopes(api: SyncASGIClient, container: Container) -> None:
+    reader = make_tenant(container, "Reader", scopes=["chat:read"])
+    assert api.post("/api/v1/ingest", json=[event(1)], headers=reader.headers).status_code == 403
+    assert api.get("/api/v1/messages", headers=reader.headers).status_code == 200
+
+
+def test_highlights_read_stored_chat(api: SyncASGIClient, tenant: Tenant) -> None:
+    from test_highlights import MOMENTS, chat_log, overlaps
+
+    log = chat_log()
+    batch = [
+        event(n, text=m["text"], ts=(START + timedelta(seconds=m["ts"])).isoformat())
+        for n, m in enumerate(log)
+    ]
+    for first in range(0, len(batch), 1000):
+        ingest(api, tenant, batch[first : first + 1000])
+    body = {
+        "chat_source": {
+            "platform": "twitch",
+            "channel_id": "chan1",
+            "since": START.isoformat(),
+            "until": (START + timedelta(seconds=300)).isoformat(),
+        },
+        "limit": 2,
+    }
+    response = api.post("/api/v1/highlights", json=body, headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    spans = [(c["start_sec"], c["end_sec"]) for c in response.json()["candidates"]]
+    assert len(spans) == 2
+    assert all(any(overlaps(span, m) for m in MOMENTS[1:]) for span in spans)
