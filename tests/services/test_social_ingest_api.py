@@ -136,3 +136,49 @@ def test_highlights_read_stored_chat(api: SyncASGIClient, tenant: Tenant) -> Non
     spans = [(c["start_sec"], c["end_sec"]) for c in response.json()["candidates"]]
     assert len(spans) == 2
     assert all(any(overlaps(span, m) for m in MOMENTS[1:]) for span in spans)
+
+
+def test_user_and_channel_analytics_and_the_leaderboard(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    day = START.date().isoformat()
+    batch = [
+        event(1, author={"id": "ana", "name": "Ana"}, text="KEKW that #speedrun #Speedrun"),
+        event(2, author={"id": "ana", "name": "Ana"}, text="<:catdance:1234> gg"),
+        event(3, author={"id": "ana", "name": "Ana"}, text="hi", meta={"emotes": ["HeyGuys"]}),
+        event(4, author={"id": "bo", "name": "Bo"}, text="KEKW"),
+        event(5, author={"id": "ana", "name": "Ana"}, text="next day", ts="2026-11-21T09:00:00Z"),
+    ]
+    ingest(api, tenant, batch)
+    user = api.get("/api/v1/analytics/user/ana", headers=tenant.headers).json()
+    assert user["messageCount"] == 4
+    assert user["name"] == "Ana"
+    assert user["activeHours"] == {"20": 3, "9": 1}
+    assert user["activeDays"] == {"5": 3, "6": 1}  # a Friday and a Saturday
+    assert {e["name"]: e["count"] for e in user["topEmotes"]} == {
+        "KEKW": 1,
+        "catdance": 1,
+        "HeyGuys": 1,
+    }
+    assert user["topHashtags"] == [{"name": "speedrun", "count": 2}]
+    assert user["firstSeen"].startswith("2026-11-20T20:00:01")
+    assert user["lastSeen"].startswith("2026-11-21T09:00:00")
+
+    channel = api.get(f"/api/v1/analytics/channel/chan1?date={day}", headers=tenant.headers)
+    assert channel.status_code == 200, channel.text
+    assert (channel.json()["messages"], channel.json()["uniqueChatters"]) == (4, 2)
+    assert channel.json()["topUsers"][0] == {
+        "userId": "ana",
+        "name": "Ana",
+        "platform": "twitch",
+        "value": 3,
+    }
+    assert channel.json()["topEmotes"][0] == {"name": "KEKW", "count": 2}
+
+    board = api.get("/api/v1/leaderboard?limit=5", headers=tenant.headers).json()
+    assert [(row["userId"], row["value"]) for row in board] == [("ana", 4), ("bo", 1)]
+    unknown = api.get("/api/v1/leaderboard?metric=points", headers=tenant.headers)
+    assert unknown.status_code == 422
+    assert api.get("/api/v1/analytics/user/nobody", headers=tenant.headers).status_code == 404
+    assert api.get("/api/v1/analytics/user/ana", headers=other_tenant.headers).status_code == 404
+    assert api.get("/api/v1/leaderboard", headers=other_tenant.headers).json() == []

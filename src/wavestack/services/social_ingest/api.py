@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from pydantic import TypeAdapter
 
 from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
+from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import ValidationFailed
 from wavestack.kernel.schemas import UtcDateTime
 from wavestack.kernel.web import json_response
 from wavestack.services.social_ingest import service
 from wavestack.services.social_ingest.schemas import (
     MAX_BATCH,
+    ChannelDay,
+    ChatterCount,
     IngestBatch,
     IngestResult,
     MessageEvent,
     MessagePage,
     Platform,
+    UserAnalytics,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["social ingest"])
@@ -68,3 +74,74 @@ async def list_messages(
         offset=offset,
     )
     return json_response(page)
+
+
+@router.get("/analytics/user/{user_id}", response_model=UserAnalytics)
+async def user_analytics(
+    request: Request,
+    user_id: str,
+    caller: Annotated[Principal, Depends(require("chat:read"))],
+    platform: Platform | None = None,
+) -> Response:
+    """One chatter: messages, average length, active hours and days, emotes, hashtags."""
+    uow = container_of(request).uow(write=False)
+    found = await call_db(
+        request,
+        service.user_analytics,
+        uow,
+        org_id=caller.org_id,
+        user_id=user_id,
+        platform=platform,
+    )
+    return json_response(found)
+
+
+@router.get("/analytics/channel/{channel_id}", response_model=ChannelDay)
+async def channel_analytics(
+    request: Request,
+    channel_id: str,
+    caller: Annotated[Principal, Depends(require("chat:read"))],
+    platform: Platform | None = None,
+    day: Annotated[
+        date | None, Query(alias="date", description="UTC day; today if absent.")
+    ] = None,
+) -> Response:
+    """One channel's day: messages, unique chatters, top chatters and emotes."""
+    uow = container_of(request).uow(write=False)
+    found = await call_db(
+        request,
+        service.channel_day,
+        uow,
+        org_id=caller.org_id,
+        channel_id=channel_id,
+        platform=platform,
+        day=day or utcnow().date(),
+    )
+    return json_response(found)
+
+
+@router.get("/leaderboard", response_model=list[ChatterCount])
+async def leaderboard(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("chat:read"))],
+    metric: str = "messages",
+    platform: Platform | None = None,
+    channel_id: Annotated[str | None, Query(alias="channelId")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> Response:
+    """The most active chatters."""
+    uow = container_of(request).uow(write=False)
+    board = await call_db(
+        request,
+        service.leaderboard,
+        uow,
+        org_id=caller.org_id,
+        metric=metric,
+        platform=platform,
+        channel_id=channel_id,
+        limit=limit,
+    )
+    return Response(
+        TypeAdapter(list[ChatterCount]).dump_json(board, by_alias=True),
+        media_type="application/json",
+    )

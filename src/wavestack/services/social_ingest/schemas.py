@@ -73,3 +73,47 @@ class MessagePage(ApiModel):
     messages: list[StoredMessage]
     count: int
     has_more: bool
+
+
+class Counted(ApiModel):
+    """A thing and how often it occurred."""
+
+    name: str
+    count: int
+
+
+class UserAnalytics(ApiModel):
+    """How one chatter talks, across channels."""
+
+    user_id: str
+    platform: str | None
+    name: str | None
+    message_count: int
+    average_length: float
+    active_hours: dict[int, int]  # hour of day (UTC) -> messages
+    active_days: dict[int, int]  # ISO weekday (1 = Monday) -> messages
+    top_emotes: list[Counted]
+    top_hashtags: list[Counted]
+    first_seen: UtcDateTime | None
+    last_seen: UtcDateTime | None
+
+
+class ChatterCount(ApiModel):
+    """A chatter and a number of theirs."""
+
+    user_id: str
+    name: str
+    platform: str
+    value: int
+
+
+class ChannelDay(ApiModel):
+    """One channel on one day (UTC)."""
+
+    channel_id: str
+    platform: str | None
+    date: str
+    messages: int
+    unique_chatters: int
+    top_users: list[ChatterCount]
+    top_emotes: list[Counted]

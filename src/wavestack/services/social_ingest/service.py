@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, select, tuple_, update
+from sqlalchemy import ColumnElement, distinct, func, select, tuple_, update
 
-from wavestack.kernel.clock import utcnow
+from wavestack.kernel.clock import as_utc, utcnow
+from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.social_ingest.models import ChatMessage
 from wavestack.services.social_ingest.schemas import (
     AuthorRef,
+    ChannelDay,
     ChannelRef,
+    ChatterCount,
+    Counted,
     IngestResult,
     MessageEvent,
     MessagePage,
     StoredMessage,
+    UserAnalytics,
 )
+from wavestack.services.social_ingest.text import emotes_of, hashtags_of
 
 MESSAGES = table_of(ChatMessage)
 # Enough for a long stream's chat; more is refused rather than silently cut.
@@ -171,3 +178,131 @@ def chat_between(
             .limit(MAX_STRETCH)
         )
         return [ChatRecord(ts, author, text) for ts, author, text in rows]
+
+
+# --- analytics ------------------------------------------------------------------------------
+
+# Emote, hashtag and activity counts read the most recent messages up to this many.
+ANALYSIS_SAMPLE = 50_000
+TOP = 10
+
+
+def _top(counter: Counter[str]) -> list[Counted]:
+    return [Counted(name=name, count=count) for name, count in counter.most_common(TOP)]
+
+
+def user_analytics(
+    uow: UnitOfWork, *, org_id: str, user_id: str, platform: str | None
+) -> UserAnalytics:
+    """How one chatter talks: volume, length, when, which emotes and hashtags."""
+    where = _filters(org_id, platform, None, user_id, None, None)
+    with uow:
+        count, average, first, last = uow.session.execute(
+            select(
+                func.count(),
+                func.avg(func.length(MESSAGES.c.text)),
+                func.min(MESSAGES.c.ts),
+                func.max(MESSAGES.c.ts),
+            ).where(*where)
+        ).one()
+        if not count:
+            raise NotFound("no messages from this user")
+        rows = uow.session.execute(
+            select(MESSAGES.c.ts, MESSAGES.c.text, MESSAGES.c.meta, MESSAGES.c.author_name)
+            .where(*where)
+            .order_by(MESSAGES.c.ts.desc())
+            .limit(ANALYSIS_SAMPLE)
+        ).all()
+    hours: Counter[int] = Counter()
+    days: Counter[int] = Counter()
+    emotes: Counter[str] = Counter()
+    hashtags: Counter[str] = Counter()
+    for ts, text, meta, _name in rows:
+        hours[ts.hour] += 1
+        days[ts.isoweekday()] += 1
+        emotes.update(emotes_of(text, meta))
+        hashtags.update(hashtags_of(text))
+    return UserAnalytics(
+        user_id=user_id,
+        platform=platform,
+        name=rows[0].author_name,
+        message_count=int(count),
+        average_length=round(float(average or 0), 2),
+        active_hours=dict(sorted(hours.items())),
+        active_days=dict(sorted(days.items())),
+        top_emotes=_top(emotes),
+        top_hashtags=_top(hashtags),
+        first_seen=as_utc(first),
+        last_seen=as_utc(last),
+    )
+
+
+def channel_day(
+    uow: UnitOfWork, *, org_id: str, channel_id: str, platform: str | None, day: date
+) -> ChannelDay:
+    """One channel's day (UTC): messages, unique chatters, top chatters and emotes."""
+    since = datetime.combine(day, time.min, tzinfo=UTC)
+    where = _filters(org_id, platform, channel_id, None, since, since + timedelta(days=1))
+    with uow:
+        messages, chatters = uow.session.execute(
+            select(func.count(), func.count(distinct(MESSAGES.c.author_id))).where(*where)
+        ).one()
+        top_users = _chatter_counts(uow, where, limit=TOP)
+        texts = uow.session.execute(
+            select(MESSAGES.c.text, MESSAGES.c.meta).where(*where).limit(ANALYSIS_SAMPLE)
+        ).all()
+    emotes: Counter[str] = Counter()
+    for text, meta in texts:
+        emotes.update(emotes_of(text, meta))
+    return ChannelDay(
+        channel_id=channel_id,
+        platform=platform,
+        date=day.isoformat(),
+        messages=int(messages),
+        unique_chatters=int(chatters),
+        top_users=top_users,
+        top_emotes=_top(emotes),
+    )
+
+
+def _chatter_counts(
+    uow: UnitOfWork, where: list[ColumnElement[bool]], *, limit: int
+) -> list[ChatterCount]:
+    messages = func.count().label("messages")
+    rows = uow.session.execute(
+        select(
+            MESSAGES.c.platform,
+            MESSAGES.c.author_id,
+            func.max(MESSAGES.c.author_name),
+            messages,
+        )
+        .where(*where)
+        .group_by(MESSAGES.c.platform, MESSAGES.c.author_id)
+        .order_by(messages.desc(), MESSAGES.c.author_id)
+        .limit(limit)
+    )
+    return [
+        ChatterCount(user_id=author_id, name=name, platform=platform, value=int(value))
+        for platform, author_id, name, value in rows
+    ]
+
+
+def leaderboard(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    metric: str,
+    platform: str | None,
+    channel_id: str | None,
+    limit: int,
+) -> list[ChatterCount]:
+    """The most active chatters by `metric` (messages; points and XP come with the economy)."""
+    if metric != "messages":
+        raise ValidationFailed(
+            f"metric: {metric!r} is not known; `messages` is",
+            details=[{"field": "metric", "message": "unknown metric"}],
+        )
+    with uow:
+        return _chatter_counts(
+            uow, _filters(org_id, platform, channel_id, None, None, None), limit=limit
+        )
