@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from wavestack.kernel.db import Database
-from wavestack.migrations.metadata import target_metadata
+from wavestack.migrations.metadata import include_object, target_metadata
 from wavestack.migrations.runner import alembic_config, current_revision, upgrade
 
 
@@ -18,7 +18,9 @@ def test_models_match_migrations(settings: Any) -> None:
     try:
         upgrade(db.engine)  # already migrated by the fixture: running again changes nothing
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_object}
+            )
             diff = compare_metadata(context, target_metadata)
         assert diff == []
         head = ScriptDirectory.from_config(alembic_config(db.engine)).get_current_head()

@@ -182,3 +182,39 @@ def test_user_and_channel_analytics_and_the_leaderboard(
     assert api.get("/api/v1/analytics/user/nobody", headers=tenant.headers).status_code == 404
     assert api.get("/api/v1/analytics/user/ana", headers=other_tenant.headers).status_code == 404
     assert api.get("/api/v1/leaderboard", headers=other_tenant.headers).json() == []
+
+
+def search(api: SyncASGIClient, tenant: Tenant, query: str) -> list[dict[str, Any]]:
+    response = api.get(f"/api/v1/search?{query}", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    return list(response.json()["messages"])
+
+
+def test_full_text_search_ranks_filters_and_follows_edits(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ingest(
+        api,
+        tenant,
+        [
+            event(1, text="that clutch was insane, clutch clutch clutch"),
+            event(2, text="clutch play"),
+            event(3, text="nothing to see"),
+            event(4, text="Clutch on discord", platform="discord", channel={"id": "d1"}),
+            event(5, text="Café crème ☕"),
+        ],
+    )
+    hits = search(api, tenant, "q=clutch")
+    assert hits[0]["id"] == "m1"  # more mentions rank higher
+    assert {h["id"] for h in hits} == {"m1", "m2", "m4"}  # case-insensitive
+    assert hits[0]["rank"] >= hits[1]["rank"]
+    assert [h["id"] for h in search(api, tenant, "q=clutch&platform=discord")] == ["m4"]
+    assert [h["id"] for h in search(api, tenant, "q=clutch+play")] == ["m2"]  # every word
+    assert [h["id"] for h in search(api, tenant, "q=CAF%C3%89")] == ["m5"]
+    assert search(api, tenant, "q=%22OR%20*%20NEAR(") == []  # FTS syntax is just words
+    ingest(api, tenant, [event(2, text="now about something else")])  # an edit
+    assert {h["id"] for h in search(api, tenant, "q=clutch")} == {"m1", "m4"}
+    assert [h["id"] for h in search(api, tenant, "q=something")] == ["m2"]
+    assert search(api, other_tenant, "q=clutch") == []
+    empty = api.get("/api/v1/search?q=%21%21", headers=tenant.headers)
+    assert empty.status_code == 422

@@ -141,7 +141,7 @@ def insert_new(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]
             build(table)
             .values(list(rows[first : first + _INSERT_CHUNK]))
             .on_conflict_do_nothing()
-            .returning(table.c.id)
+            .returning(*table.primary_key.columns)
         )
         inserted += len(session.execute(statement).all())
     return inserted

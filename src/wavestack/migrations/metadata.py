@@ -13,3 +13,18 @@ from wavestack.services.social_ingest import models as social_ingest_models  # n
 from wavestack.services.webhooks import models as webhooks_models  # noqa: F401
 
 target_metadata = Base.metadata
+
+# Made by migrations for full-text search, not by models: schema comparisons leave them out.
+_SEARCH_TABLES = "social_ingest_messages_fts"
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Tell Alembic's comparison which objects the models own."""
+    if type_ == "table":
+        return not (name or "").startswith(_SEARCH_TABLES)
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return not (name == "search" and table == "social_ingest_messages")
+    return not (type_ == "index" and name == "ix_social_ingest_messages_search")

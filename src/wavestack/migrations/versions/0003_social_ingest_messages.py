@@ -22,7 +22,7 @@ def upgrade() -> None:
     """Upgrade schema."""
     op.create_table(
         "social_ingest_messages",
-        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("org_id", sa.String(length=36), nullable=False),
         sa.Column("platform", sa.String(length=16), nullable=False),
         sa.Column("platform_message_id", sa.String(length=128), nullable=False),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_social_ingest_messages")),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_social_ingest_messages")),
         sa.UniqueConstraint(
             "org_id",
             "platform",
@@ -53,10 +53,45 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index("ix_social_ingest_messages_org_ts", ["org_id", "ts"], unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH:
+            op.execute(statement)
+    else:
+        for statement in POSTGRES_SEARCH:
+            op.execute(statement)
+
+
+# Full-text search over message text. SQLite: an FTS5 index on the table's own rows (its
+# integer key is the rowid), kept in step by triggers. PostgreSQL: a generated tsvector with a
+# GIN index. Both tokenise without stemming: chat mixes languages, names and emotes.
+SQLITE_SEARCH = (
+    "CREATE VIRTUAL TABLE social_ingest_messages_fts USING fts5(text, "
+    "content='social_ingest_messages', content_rowid='seq', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER social_ingest_messages_fts_insert AFTER INSERT ON social_ingest_messages "
+    "BEGIN INSERT INTO social_ingest_messages_fts(rowid, text) VALUES (new.seq, new.text); END",
+    "CREATE TRIGGER social_ingest_messages_fts_delete AFTER DELETE ON social_ingest_messages "
+    "BEGIN INSERT INTO social_ingest_messages_fts(social_ingest_messages_fts, rowid, text) "
+    "VALUES ('delete', old.seq, old.text); END",
+    "CREATE TRIGGER social_ingest_messages_fts_update AFTER UPDATE OF text "
+    "ON social_ingest_messages BEGIN "
+    "INSERT INTO social_ingest_messages_fts(social_ingest_messages_fts, rowid, text) "
+    "VALUES ('delete', old.seq, old.text); "
+    "INSERT INTO social_ingest_messages_fts(rowid, text) VALUES (new.seq, new.text); END",
+)
+POSTGRES_SEARCH = (
+    "ALTER TABLE social_ingest_messages ADD COLUMN search tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+    "CREATE INDEX ix_social_ingest_messages_search ON social_ingest_messages USING gin (search)",
+)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    if op.get_bind().dialect.name == "sqlite":
+        for trigger in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER social_ingest_messages_fts_{trigger}")
+        op.execute("DROP TABLE social_ingest_messages_fts")
     with op.batch_alter_table("social_ingest_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_social_ingest_messages_org_ts")
         batch_op.drop_index("ix_social_ingest_messages_channel_ts")

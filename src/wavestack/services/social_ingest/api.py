@@ -24,6 +24,7 @@ from wavestack.services.social_ingest.schemas import (
     MessageEvent,
     MessagePage,
     Platform,
+    SearchResult,
     UserAnalytics,
 )
 
@@ -145,3 +146,27 @@ async def leaderboard(
         TypeAdapter(list[ChatterCount]).dump_json(board, by_alias=True),
         media_type="application/json",
     )
+
+
+@router.get("/search", response_model=SearchResult)
+async def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find.")],
+    caller: Annotated[Principal, Depends(require("chat:read"))],
+    platform: Platform | None = None,
+    channel_id: Annotated[str | None, Query(alias="channelId")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """Full-text search over stored messages (every word must match), most relevant first."""
+    uow = container_of(request).uow(write=False)
+    found = await call_db(
+        request,
+        service.search_messages,
+        uow,
+        org_id=caller.org_id,
+        q=q,
+        platform=platform,
+        channel_id=channel_id,
+        limit=limit,
+    )
+    return json_response(found)

@@ -5,16 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.db import Base
-from wavestack.kernel.ids import new_id
+
+# An integer key: compact for the busiest table, and on SQLite the stable rowid the full-text
+# index refers to (a rowid that is not the key may change on VACUUM).
+MessageKey = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class ChatMessage(Base):
-    """One chat message; a platform's message id is unique per organization and platform."""
+    """One chat message; a platform's message id is unique per organization and platform.
+
+    Full-text search lives beside it, made by the migrations: an FTS5 table kept in step by
+    triggers on SQLite, a generated `search` tsvector with a GIN index on PostgreSQL.
+    """
 
     __tablename__ = "social_ingest_messages"
     __table_args__ = (
@@ -23,7 +30,7 @@ class ChatMessage(Base):
         Index("ix_social_ingest_messages_org_ts", "org_id", "ts"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(MessageKey, primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(String(36))
     platform: Mapped[str] = mapped_column(String(16))
     platform_message_id: Mapped[str] = mapped_column(String(128))

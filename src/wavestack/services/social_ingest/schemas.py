@@ -117,3 +117,16 @@ class ChannelDay(ApiModel):
     unique_chatters: int
     top_users: list[ChatterCount]
     top_emotes: list[Counted]
+
+
+class SearchHit(StoredMessage):
+    """A message that matched, with its relevance (higher is better)."""
+
+    rank: float
+
+
+class SearchResult(ApiModel):
+    """Messages matching a full-text query, best first."""
+
+    messages: list[SearchHit]
+    count: int

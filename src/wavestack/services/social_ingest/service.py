@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    column,
+    distinct,
+    func,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy import table as sa_table
 
 from wavestack.kernel.clock import as_utc, utcnow
 from wavestack.kernel.errors import NotFound, ValidationFailed
-from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.social_ingest.models import ChatMessage
@@ -23,6 +35,8 @@ from wavestack.services.social_ingest.schemas import (
     IngestResult,
     MessageEvent,
     MessagePage,
+    SearchHit,
+    SearchResult,
     StoredMessage,
     UserAnalytics,
 )
@@ -44,7 +58,6 @@ class ChatRecord:
 
 def _row(org_id: str, event: MessageEvent) -> dict[str, object]:
     return {
-        "id": new_id(),
         "org_id": org_id,
         "platform": event.platform,
         "platform_message_id": event.id,
@@ -117,6 +130,21 @@ def _filters(
     return where
 
 
+def _stored(row: Row[Any]) -> StoredMessage:
+    return StoredMessage(
+        id=row.platform_message_id,
+        platform=row.platform,
+        channel=ChannelRef(id=row.channel_id, name=row.channel_name),
+        author=AuthorRef(
+            id=row.author_id, name=row.author_name, role=row.author_role, is_mod=row.is_mod
+        ),
+        text=row.text,
+        ts=row.ts,
+        meta=row.meta,
+        edited_at=row.edited_at,
+    )
+
+
 def list_messages(
     uow: UnitOfWork,
     *,
@@ -136,25 +164,11 @@ def list_messages(
         rows = uow.session.execute(
             select(MESSAGES)
             .where(*where)
-            .order_by(MESSAGES.c.ts.desc(), MESSAGES.c.id.desc())
+            .order_by(MESSAGES.c.ts.desc(), MESSAGES.c.seq.desc())
             .limit(limit)
             .offset(offset)
         )
-        messages = [
-            StoredMessage(
-                id=row.platform_message_id,
-                platform=row.platform,
-                channel=ChannelRef(id=row.channel_id, name=row.channel_name),
-                author=AuthorRef(
-                    id=row.author_id, name=row.author_name, role=row.author_role, is_mod=row.is_mod
-                ),
-                text=row.text,
-                ts=row.ts,
-                meta=row.meta,
-                edited_at=row.edited_at,
-            )
-            for row in rows
-        ]
+        messages = [_stored(row) for row in rows]
     total = int(count or 0)
     return MessagePage(messages=messages, count=total, has_more=offset + len(messages) < total)
 
@@ -306,3 +320,50 @@ def leaderboard(
         return _chatter_counts(
             uow, _filters(org_id, platform, channel_id, None, None, None), limit=limit
         )
+
+
+# --- full-text search -------------------------------------------------------------------------
+
+_SEARCH_WORD = re.compile(r"\w+")
+_FTS = sa_table("social_ingest_messages_fts", column("rowid"))
+_SEARCH_VECTOR: ColumnElement[Any] = literal_column("social_ingest_messages.search")
+
+
+def search_messages(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    q: str,
+    platform: str | None,
+    channel_id: str | None,
+    limit: int,
+) -> SearchResult:
+    """Messages containing every word of `q`, most relevant first."""
+    words = _SEARCH_WORD.findall(q)
+    if not words:
+        raise ValidationFailed(
+            "q: give at least one word to search for",
+            details=[{"field": "q", "message": "no searchable words"}],
+        )
+    where = _filters(org_id, platform, channel_id, None, None, None)
+    with uow:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            query = func.plainto_tsquery("simple", " ".join(words))
+            rank: ColumnElement[Any] = func.ts_rank_cd(_SEARCH_VECTOR, query)
+            statement = select(MESSAGES, rank.label("rank")).where(
+                _SEARCH_VECTOR.op("@@")(query), *where
+            )
+        else:
+            # Each word quoted: user input never reaches FTS5's query syntax.
+            match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+            rank = -func.bm25(literal_column("social_ingest_messages_fts"))
+            statement = (
+                select(MESSAGES, rank.label("rank"))
+                .select_from(MESSAGES.join(_FTS, _FTS.c.rowid == MESSAGES.c.seq))
+                .where(literal_column("social_ingest_messages_fts").op("MATCH")(match), *where)
+            )
+        rows = uow.session.execute(
+            statement.order_by(rank.desc(), MESSAGES.c.ts.desc()).limit(limit)
+        ).all()
+    hits = [SearchHit(**_stored(row).model_dump(), rank=round(float(row.rank), 4)) for row in rows]
+    return SearchResult(messages=hits, count=len(hits))
