@@ -21,7 +21,6 @@ from wavestack.kernel.errors import NotFound
 from wavestack.kernel.schemas import Page
 
 MAX_PAGE = 100
-_INSERT_CHUNK = 500
 
 RowT = TypeVar("RowT")
 ReadT = TypeVar("ReadT", bound=BaseModel)
@@ -131,17 +130,12 @@ def insert_new(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]
     `INSERT ... ON CONFLICT DO NOTHING` on both SQLite and PostgreSQL: concurrent writers of
     the same rows never fail, and exactly one of them inserts each.
     """
+    if not rows:
+        return 0
     dialect = session.get_bind().dialect.name
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted = 0
-    # One multi-row statement per chunk (an executemany reports no row count on psycopg);
-    # chunks keep the bound parameters under SQLite's limit.
-    for first in range(0, len(rows), _INSERT_CHUNK):
-        statement = (
-            build(table)
-            .values(list(rows[first : first + _INSERT_CHUNK]))
-            .on_conflict_do_nothing()
-            .returning(*table.primary_key.columns)
-        )
-        inserted += len(session.execute(statement).all())
-    return inserted
+    statement = build(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    # With RETURNING, SQLAlchemy sends the rows as batched multi-row INSERTs from one cached
+    # statement ("insertmanyvalues"), and the rows returned count what went in (an
+    # executemany's row count is unknown on psycopg).
+    return len(session.execute(statement, list(rows)).all())
