@@ -218,3 +218,43 @@ def test_full_text_search_ranks_filters_and_follows_edits(
     assert search(api, other_tenant, "q=clutch") == []
     empty = api.get("/api/v1/search?q=%21%21", headers=tenant.headers)
     assert empty.status_code == 422
+
+
+def test_platform_events_are_stored_once_and_filtered(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    def platform_event(n: int, kind: str, **extra: Any) -> dict[str, Any]:
+        ts = (START + timedelta(minutes=n)).isoformat()
+        return {"id": f"e{n}", "platform": "twitch", "eventType": kind, "channelId": "chan1",
+                "ts": ts, **extra}  # fmt: skip
+
+    batch = [
+        platform_event(0, "stream_start"),
+        platform_event(1, "raid", userId="r1", userName="Raider", amount=120),
+        platform_event(2, "subscription", userId="s1", data={"tier": "1000"}),
+        platform_event(3, "bits", amount=500),
+    ]
+    response = api.post("/api/v1/events", json={"events": batch}, headers=tenant.headers)
+    assert response.json() == {"accepted": 4, "duplicates": 0}
+    again = api.post("/api/v1/events", json={"events": batch[:2]}, headers=tenant.headers)
+    assert again.json() == {"accepted": 0, "duplicates": 2}
+    page = api.get("/api/v1/events?limit=2", headers=tenant.headers).json()
+    assert (page["count"], page["hasMore"]) == (4, True)
+    assert [e["eventType"] for e in page["events"]] == ["bits", "subscription"]
+    raids = api.get("/api/v1/events?eventType=raid", headers=tenant.headers).json()["events"]
+    assert len(raids) == 1
+    assert {k: raids[0][k] for k in ("id", "userId", "userName", "amount", "data")} == {
+        "id": "e1",
+        "userId": "r1",
+        "userName": "Raider",
+        "amount": 120,
+        "data": None,
+    }
+    assert raids[0]["ts"] == "2026-11-20T20:01:00Z"
+    bad = api.post(
+        "/api/v1/events",
+        json={"events": [platform_event(9, "explosion")]},
+        headers=tenant.headers,
+    )
+    assert bad.status_code == 422
+    assert api.get("/api/v1/events", headers=other_tenant.headers).json()["count"] == 0

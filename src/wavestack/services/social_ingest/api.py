@@ -19,6 +19,10 @@ from wavestack.services.social_ingest.schemas import (
     MAX_BATCH,
     ChannelDay,
     ChatterCount,
+    EventBatch,
+    EventPage,
+    EventRecorded,
+    EventType,
     IngestBatch,
     IngestResult,
     MessageEvent,
@@ -170,3 +174,48 @@ async def search(
         limit=limit,
     )
     return json_response(found)
+
+
+@router.post("/events", response_model=EventRecorded)
+async def record_events(
+    request: Request,
+    batch: Annotated[EventBatch, Body()],
+    caller: Annotated[Principal, Depends(require("chat:write", area="ingest"))],
+) -> Response:
+    """Store platform events (raids, subscriptions, bits, stream start and end, ...)."""
+    uow = container_of(request).uow()
+    return json_response(
+        await call_db(
+            request, service.record_events, uow, org_id=caller.org_id, events=batch.events
+        )
+    )
+
+
+@router.get("/events", response_model=EventPage)
+async def list_events(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("chat:read"))],
+    platform: Platform | None = None,
+    event_type: Annotated[EventType | None, Query(alias="eventType")] = None,
+    channel_id: Annotated[str | None, Query(alias="channelId")] = None,
+    since: UtcDateTime | None = None,
+    until: UtcDateTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Platform events, newest first."""
+    uow = container_of(request).uow(write=False)
+    page = await call_db(
+        request,
+        service.list_events,
+        uow,
+        org_id=caller.org_id,
+        platform=platform,
+        event_type=event_type,
+        channel_id=channel_id,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return json_response(page)

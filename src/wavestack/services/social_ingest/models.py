@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wavestack.kernel.clock import utcnow
@@ -45,4 +45,27 @@ class ChatMessage(Base):
     meta: Mapped[dict[str, Any] | None]
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlatformEvent(Base):
+    """Something a platform reported besides chat: a raid, a subscription, bits, the stream."""
+
+    __tablename__ = "social_ingest_events"
+    __table_args__ = (
+        UniqueConstraint("org_id", "platform", "platform_event_id"),
+        Index("ix_social_ingest_events_org_ts", "org_id", "ts"),
+    )
+
+    seq: Mapped[int] = mapped_column(MessageKey, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(36))
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_event_id: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str | None] = mapped_column(String(128))
+    user_name: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[float | None] = mapped_column(Float)
+    data: Mapped[dict[str, Any] | None]
+    ts: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

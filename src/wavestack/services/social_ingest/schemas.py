@@ -130,3 +130,58 @@ class SearchResult(ApiModel):
 
     messages: list[SearchHit]
     count: int
+
+
+EventType = Literal[
+    "stream_start",
+    "stream_end",
+    "raid",
+    "host",
+    "subscription",
+    "gift_subscription",
+    "bits",
+    "donation",
+    "follow",
+    "member_join",
+    "member_leave",
+    "other",
+]
+
+
+class PlatformEventIn(ApiInput):
+    """A platform event; `id` (the platform's, or one you make up) makes repeats harmless."""
+
+    id: str = Field(min_length=1, max_length=128)
+    platform: Platform
+    event_type: EventType
+    channel_id: str = Field(min_length=1, max_length=128)
+    user_id: str | None = Field(None, max_length=128)
+    user_name: str | None = Field(None, max_length=200)
+    amount: float | None = Field(None, description="Viewers of a raid, bits, months, money.")
+    data: dict[str, Any] | None = None
+    ts: UtcDateTime
+
+
+class EventBatch(ApiInput):
+    """Up to 1000 platform events at once."""
+
+    events: list[PlatformEventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EventRecorded(ApiModel):
+    """What a batch of events did."""
+
+    accepted: int
+    duplicates: int
+
+
+class StoredEvent(PlatformEventIn):
+    """A stored platform event."""
+
+
+class EventPage(ApiModel):
+    """One page of platform events, newest first."""
+
+    events: list[StoredEvent]
+    count: int
+    has_more: bool

@@ -16,7 +16,6 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy import table as sa_table
@@ -25,18 +24,22 @@ from wavestack.kernel.clock import as_utc, utcnow
 from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
-from wavestack.services.social_ingest.models import ChatMessage
+from wavestack.services.social_ingest.models import ChatMessage, PlatformEvent
 from wavestack.services.social_ingest.schemas import (
     AuthorRef,
     ChannelDay,
     ChannelRef,
     ChatterCount,
     Counted,
+    EventPage,
+    EventRecorded,
     IngestResult,
     MessageEvent,
     MessagePage,
+    PlatformEventIn,
     SearchHit,
     SearchResult,
+    StoredEvent,
     StoredMessage,
     UserAnalytics,
 )
@@ -78,17 +81,22 @@ def _row(org_id: str, event: MessageEvent) -> dict[str, object]:
 
 def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> IngestResult:
     """Store messages; a repeat is skipped, a repeat with new text is an edit."""
-    latest = {(event.platform, event.id): event for event in events}  # the last copy wins
+    latest: dict[tuple[str, str], MessageEvent] = {(e.platform, e.id): e for e in events}
+    by_platform: dict[str, list[str]] = {}  # the last copy of a message wins
+    for key in latest:
+        by_platform.setdefault(key[0], []).append(key[1])
     with uow:
-        stored = {
-            (platform, message_id): text
-            for platform, message_id, text in uow.session.execute(
-                select(MESSAGES.c.platform, MESSAGES.c.platform_message_id, MESSAGES.c.text).where(
+        stored: dict[tuple[str, str], str] = {}
+        for platform, message_ids in by_platform.items():
+            # Equality on (org, platform) and IN on the id: a walk of the unique index.
+            found = uow.session.execute(
+                select(MESSAGES.c.platform_message_id, MESSAGES.c.text).where(
                     MESSAGES.c.org_id == org_id,
-                    tuple_(MESSAGES.c.platform, MESSAGES.c.platform_message_id).in_(list(latest)),
+                    MESSAGES.c.platform == platform,
+                    MESSAGES.c.platform_message_id.in_(message_ids),
                 )
             )
-        }
+            stored.update(((platform, message_id), text) for message_id, text in found)
         fresh = [_row(org_id, e) for key, e in latest.items() if key not in stored]
         accepted = insert_new(uow.session, MESSAGES, fresh)
         edits = [e for key, e in latest.items() if key in stored and stored[key] != e.text]
@@ -367,3 +375,83 @@ def search_messages(
         ).all()
     hits = [SearchHit(**_stored(row).model_dump(), rank=round(float(row.rank), 4)) for row in rows]
     return SearchResult(messages=hits, count=len(hits))
+
+
+# --- platform events --------------------------------------------------------------------------
+
+EVENTS = table_of(PlatformEvent)
+
+
+def record_events(uow: UnitOfWork, *, org_id: str, events: list[PlatformEventIn]) -> EventRecorded:
+    """Store platform events; one already stored (same platform and id) is skipped."""
+    rows = [
+        {
+            "org_id": org_id,
+            "platform": e.platform,
+            "platform_event_id": e.id,
+            "event_type": e.event_type,
+            "channel_id": e.channel_id,
+            "user_id": e.user_id,
+            "user_name": e.user_name,
+            "amount": e.amount,
+            "data": e.data,
+            "ts": e.ts,
+            "created_at": utcnow(),
+        }
+        for e in {(e.platform, e.id): e for e in events}.values()
+    ]
+    with uow:
+        accepted = insert_new(uow.session, EVENTS, rows)
+        uow.commit()
+    return EventRecorded(accepted=accepted, duplicates=len(events) - accepted)
+
+
+def list_events(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    platform: str | None,
+    event_type: str | None,
+    channel_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> EventPage:
+    """Page through platform events, newest first."""
+    where = [EVENTS.c.org_id == org_id]
+    for column_, value in (
+        (EVENTS.c.platform, platform),
+        (EVENTS.c.event_type, event_type),
+        (EVENTS.c.channel_id, channel_id),
+    ):
+        if value is not None:
+            where.append(column_ == value)
+    if since is not None:
+        where.append(EVENTS.c.ts >= since)
+    if until is not None:
+        where.append(EVENTS.c.ts < until)
+    with uow:
+        count = int(uow.session.scalar(select(func.count()).select_from(EVENTS).where(*where)) or 0)
+        rows = uow.session.execute(
+            select(EVENTS)
+            .where(*where)
+            .order_by(EVENTS.c.ts.desc(), EVENTS.c.seq.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    found = [
+        StoredEvent(
+            id=row.platform_event_id,
+            platform=row.platform,
+            event_type=row.event_type,
+            channel_id=row.channel_id,
+            user_id=row.user_id,
+            user_name=row.user_name,
+            amount=row.amount,
+            data=row.data,
+            ts=row.ts,
+        )
+        for row in rows
+    ]
+    return EventPage(events=found, count=count, has_more=offset + len(found) < count)
