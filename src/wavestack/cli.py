@@ -269,23 +269,12 @@ def clip(
     data_dir: DataDir = None,
 ) -> None:
     """Cut a clip with the same job the API runs, showing its progress; prints it as JSON."""
-    local = Path(source).expanduser()
-    is_file = "://" not in source
-    overrides: dict[str, Any] = {}
-    if is_file:
-        # The person at the keyboard may clip any file they can read.
-        defaults = _settings(data_dir=data_dir)
-        overrides["media_roots"] = [*defaults.resolved_media_roots, local.resolve().parent]
-    with _container(data_dir, needs_schema=False, **overrides) as container:
-        upgrade(container.db.engine)
-        ensure_first_run_credentials(container)
-        org_id = org or auth.oldest_organization_id(container.uow(write=False))
-        if org_id is None or not auth.organization_exists(container.uow(write=False), org_id):
-            console.print(f"[red]no such organization:[/red] {org}")
-            raise typer.Exit(2)
+    local, roots = _local_media(source, data_dir)
+    with _media_container(data_dir, roots) as container:
+        org_id = _organization(container, org)
         request = clipper.ClipRequest.model_validate(
             {
-                "source": str(local.resolve()) if is_file else source,
+                "source": str(local) if local is not None else source,
                 "start_sec": start,
                 "duration_sec": duration,
                 "mode": mode,
@@ -350,19 +339,13 @@ def highlights(
     data_dir: DataDir = None,
 ) -> None:
     """Rank a stream's moments by chat bursts, hype words and audio peaks, as a table."""
-    overrides: dict[str, Any] = {}
-    local = Path(source).expanduser() if source and "://" not in source else None
-    if local is not None:
-        defaults = _settings(data_dir=data_dir)
-        overrides["media_roots"] = [*defaults.resolved_media_roots, local.resolve().parent]
+    local, roots = _local_media(source, data_dir)
     messages = _read_chat(chat) if chat is not None else []
-    with _container(data_dir, needs_schema=False, **overrides) as container:
-        upgrade(container.db.engine)
-        ensure_first_run_credentials(container)
-        org_id = org or auth.oldest_organization_id(container.uow(write=False)) or ""
+    with _media_container(data_dir, roots) as container:
+        org_id = _organization(container, org)
         request = clipper.HighlightsRequest.model_validate(
             {
-                "source": str(local.resolve()) if local is not None else source,
+                "source": str(local) if local is not None else source,
                 "chat": messages,
                 "stream_started_at": started_at,
                 "limit": top,
@@ -410,6 +393,36 @@ def _clock(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     hours, minutes = divmod(int(minutes), 60)
     return f"{hours}:{minutes:02d}:{rest:04.1f}"
+
+
+def _local_media(source: str | None, data_dir: Path | None) -> tuple[Path | None, list[Path]]:
+    """A local source file, and the media roots widened to its folder.
+
+    The person at the keyboard may use any file they can read.
+    """
+    if source is None or "://" in source:
+        return None, []
+    local = Path(source).expanduser().resolve()
+    return local, [*_settings(data_dir=data_dir).resolved_media_roots, local.parent]
+
+
+@contextmanager
+def _media_container(data_dir: Path | None, roots: list[Path]) -> Iterator[Container]:
+    """A migrated container for media commands, which also work on a fresh data dir."""
+    overrides: dict[str, Any] = {"media_roots": roots} if roots else {}
+    with _container(data_dir, needs_schema=False, **overrides) as container:
+        upgrade(container.db.engine)
+        ensure_first_run_credentials(container)
+        yield container
+
+
+def _organization(container: Container, org: str | None) -> str:
+    """The organization asked for, or the first one."""
+    org_id = org or auth.oldest_organization_id(container.uow(write=False))
+    if org_id is None or not auth.organization_exists(container.uow(write=False), org_id):
+        console.print(f"[red]no such organization:[/red] {org}")
+        raise typer.Exit(2)
+    return org_id
 
 
 def _follow_clip(container: Container, org_id: str, job_id: str) -> clipper.ClipStatus:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -183,16 +183,21 @@ class OutboxDispatcher:
             self.wake()
 
     def _send_leased(self, records: list[OutboxRecord]) -> None:
-        finished = []
-        for record in records:
-            try:
-                self._route(record)
-                finished.append(record.id)
-            except Exception as exc:
-                log.exception("outbox dispatch failed", outbox_id=record.id, name=record.name)
-                self._record_failure(record.id, record.attempts or 0, exc)
+        finished = self._route_all(records)
         with self._db.engine.begin() as conn:
             self._mark_dispatched(conn, finished)
+
+    def _route_all(self, rows: Sequence[Row[Any] | OutboxRecord]) -> list[str]:
+        """Route rows; return the ids that went out (a failed row backs off and stays)."""
+        finished = []
+        for row in rows:
+            try:
+                self._route(row)
+                finished.append(row.id)
+            except Exception as exc:
+                log.exception("outbox dispatch failed", outbox_id=row.id, name=row.name)
+                self._record_failure(row.id, row.attempts or 0, exc)
+        return finished
 
     def wake(self) -> None:
         """Dispatch free rows, in the committing thread when nobody else is."""
@@ -293,14 +298,7 @@ class OutboxDispatcher:
                 self._mark_dispatched(conn, finished)
                 rows = self._claim(conn, utcnow())
             sent += len(finished)
-            finished = []
-            for row in rows:
-                try:
-                    self._route(row)
-                    finished.append(row.id)
-                except Exception as exc:
-                    log.exception("outbox dispatch failed", outbox_id=row.id, name=row.name)
-                    self._record_failure(row.id, row.attempts, exc)
+            finished = self._route_all(rows)
             if len(rows) < self._batch:
                 if finished:
                     with self._db.engine.begin() as conn:

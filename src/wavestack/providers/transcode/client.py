@@ -149,10 +149,22 @@ class FFmpegTranscoder:
             levels.append(_decibels(pending))
         return levels
 
+    def _head(self) -> list[str]:
+        return [self._ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+
     def remux(self, source: Path, target: Path) -> None:
         """Stream-copy into `target` (its suffix picks the container), timestamps from zero."""
-        args = [self._ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
-        args += ["-i", str(source), "-map", "0", "-c", "copy", "-avoid_negative_ts", "make_zero"]
+        args = [
+            *self._head(),
+            "-i",
+            str(source),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-avoid_negative_ts",
+            "make_zero",
+        ]
         with self._slots:
             # The argument list is ours: a configured binary and paths of our scratch folder.
             done = subprocess.run(  # noqa: S603
@@ -165,7 +177,7 @@ class FFmpegTranscoder:
 
     def command(self, spec: CutSpec, info: MediaInfo) -> list[str]:
         """Build the FFmpeg command line for a cut."""
-        head = [self._ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+        head = self._head()
         # -ss before -i seeks the input: exact with a re-encode, keyframe-aligned with a copy.
         cut = ["-ss", f"{spec.start:.6f}", "-i", str(spec.source), "-t", f"{spec.duration:.6f}"]
         streams = ["-map", "0:v:0?", "-map", "0:a:0?", "-sn", "-dn"]

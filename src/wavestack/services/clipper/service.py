@@ -50,12 +50,6 @@ from wavestack.services.clipper.schemas import (
 log = get_logger(__name__)
 
 ASSET_SCHEME = "asset://"
-MIME_TYPES = {
-    "mp4": "video/mp4",
-    "mov": "video/quicktime",
-    "mkv": "video/x-matroska",
-    "webm": "video/webm",
-}
 # A job whose heartbeat is older than this lost its worker (killed, crashed).
 MAX_ATTEMPTS = 3
 _HEARTBEAT_SECONDS = 2.0
@@ -529,7 +523,7 @@ class ClipWorker:
                     asset_id=asset_id,
                     project_id=None,
                     filename=filename,
-                    mime_type=MIME_TYPES[job.out_ext],
+                    mime_type=cms.guess_mime(filename, None),
                     size_bytes=size,
                     storage_type=self.storage.backend,
                     storage_path=key,

@@ -7,6 +7,7 @@ from wavestack.services.cms.service import (
     asset_key,
     content_of,
     get_asset,
+    guess_mime,
     project_exists,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "asset_key",
     "content_of",
     "get_asset",
+    "guess_mime",
     "project_exists",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Row,
+    Table,
     column,
     distinct,
     func,
@@ -116,6 +117,24 @@ def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> Inges
     )
 
 
+def _matching(
+    table: Table,
+    org_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    **equal: str | None,
+) -> list[ColumnElement[bool]]:
+    """Rows of the organization equal to the values given (None: any), in [since, until)."""
+    where = [table.c.org_id == org_id]
+    where += [table.c[name] == value for name, value in equal.items() if value is not None]
+    if since is not None:
+        where.append(table.c.ts >= since)
+    if until is not None:
+        where.append(table.c.ts < until)
+    return where
+
+
 def _filters(
     org_id: str,
     platform: str | None,
@@ -124,18 +143,17 @@ def _filters(
     since: datetime | None,
     until: datetime | None,
 ) -> list[ColumnElement[bool]]:
-    where = [MESSAGES.c.org_id == org_id, MESSAGES.c.deleted_at.is_(None)]
-    if platform is not None:
-        where.append(MESSAGES.c.platform == platform)
-    if channel_id is not None:
-        where.append(MESSAGES.c.channel_id == channel_id)
-    if user_id is not None:
-        where.append(MESSAGES.c.author_id == user_id)
-    if since is not None:
-        where.append(MESSAGES.c.ts >= since)
-    if until is not None:
-        where.append(MESSAGES.c.ts < until)
-    return where
+    """Messages not deleted, by platform, channel, author and time."""
+    where = _matching(
+        MESSAGES,
+        org_id,
+        since=since,
+        until=until,
+        platform=platform,
+        channel_id=channel_id,
+        author_id=user_id,
+    )
+    return [*where, MESSAGES.c.deleted_at.is_(None)]
 
 
 def _stored(row: Row[Any]) -> StoredMessage:
@@ -419,18 +437,15 @@ def list_events(
     offset: int,
 ) -> EventPage:
     """Page through platform events, newest first."""
-    where = [EVENTS.c.org_id == org_id]
-    for column_, value in (
-        (EVENTS.c.platform, platform),
-        (EVENTS.c.event_type, event_type),
-        (EVENTS.c.channel_id, channel_id),
-    ):
-        if value is not None:
-            where.append(column_ == value)
-    if since is not None:
-        where.append(EVENTS.c.ts >= since)
-    if until is not None:
-        where.append(EVENTS.c.ts < until)
+    where = _matching(
+        EVENTS,
+        org_id,
+        since=since,
+        until=until,
+        platform=platform,
+        event_type=event_type,
+        channel_id=channel_id,
+    )
     with uow:
         count = int(uow.session.scalar(select(func.count()).select_from(EVENTS).where(*where)) or 0)
         rows = uow.session.execute(
