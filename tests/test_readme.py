@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
+from wavestack.services.bots import BotSettings
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
@@ -14,6 +15,7 @@ def test_every_setting_is_documented() -> None:
     names = [f"WAVESTACK_{name.upper()}" for name in Settings.model_fields if name not in nested]
     names += [f"WAVESTACK_RATE_LIMIT_{name.upper()}" for name in RateLimits.model_fields]
     names += [f"WAVESTACK_HIGHLIGHT_{name.upper()}" for name in HighlightSettings.model_fields]
+    names += [f"WAVESTACK_BOTS_{name.upper()}" for name in BotSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

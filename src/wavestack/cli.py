@@ -23,6 +23,7 @@ from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
 from wavestack.migrations.runner import current_revision, head_revision, upgrade
+from wavestack.providers.chat.fake import Sent
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
     ALL_ROLES,
@@ -31,7 +32,7 @@ from wavestack.runtime import (
     ensure_first_run_credentials,
     serve,
 )
-from wavestack.services import auth, clipper, cms
+from wavestack.services import auth, bots, clipper, cms
 
 app = typer.Typer(
     help="WaveStack: self-hosted creator automation.",
@@ -448,3 +449,77 @@ def _follow_clip(container: Container, org_id: str, job_id: str) -> clipper.Clip
 def main() -> None:
     """Run the CLI."""
     app()
+
+
+@app.command()
+def chat(
+    as_name: Annotated[str, typer.Option("--as", help="Your chat name.")] = "viewer",
+    role: Annotated[
+        str, typer.Option(help="viewer, subscriber, vip, moderator or broadcaster.")
+    ] = "viewer",
+    platform: Annotated[
+        str, typer.Option(help="twitch, discord, youtube, telegram or whatsapp.")
+    ] = "twitch",
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organization id (default: the first one).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Chat with the bot in the terminal, through the same pipeline as a real platform.
+
+    With stdin not a terminal, each line is a message and the bot's replies are printed
+    (lines starting with `::` steer the console: `::help` lists them).
+    """
+    if role not in bots.console.ROLES or platform not in bots.console.PLATFORMS:
+        console.print(f"[red]invalid role or platform:[/red] {role} / {platform}")
+        raise typer.Exit(2)
+    with _media_container(data_dir, []) as container:
+        org_id = _organization(container, org)
+        interactive = sys.stdin.isatty()
+
+        def show(sent: Sent) -> None:
+            line = f"bot> {sent.text}"
+            if interactive:
+                console.print(f"[bold magenta]{line}[/bold magenta]")
+            else:
+                typer.echo(line)
+
+        session = bots.Console(
+            bots.console_bot(container, org_id=org_id, on_send=show),
+            bots.Speaker(name=as_name, role=role, platform=platform),
+            note=(lambda text: console.print(f"[dim]{text}[/dim]")) if interactive else typer.echo,
+        )
+        if not interactive:
+            session.run(sys.stdin)
+            return
+        console.print(
+            f"[bold]WaveStack chat[/bold] as {as_name} ({role}) on {platform}. Try !help, "
+            "!trivia, !daily; ::help for console controls, Ctrl-D to leave."
+        )
+        _interactive_chat(session, as_name)
+
+
+def _interactive_chat(session: bots.Console, as_name: str) -> None:
+    """Read typed lines while a background thread keeps the bot ticking."""
+    stop = threading.Event()
+
+    def keep_ticking() -> None:
+        while not stop.wait(0.5):
+            session.bot.tick()
+
+    ticker = threading.Thread(target=keep_ticking, name="chat-ticker", daemon=True)
+    ticker.start()
+    try:
+        while True:
+            try:
+                line = input(f"{session.speaker.name}> ")
+            except EOFError:
+                break
+            if not session.feed(line):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        ticker.join(timeout=2)
+        session.bot.flush()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from wavestack.services.auth import api as auth_api
+from wavestack.services.bots import api as bots_api
 from wavestack.services.clipper import api as clipper_api
 from wavestack.services.clipper import handlers as clipper_handlers
 from wavestack.services.cms import api as cms_api
@@ -34,6 +35,7 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("auth", router=auth_api.router),
+    ServiceSpec("bots", router=bots_api.router),
     ServiceSpec("cms", router=cms_api.router, install=cms_handlers.install),
     ServiceSpec("clipper", router=clipper_api.router, install=clipper_handlers.install),
     ServiceSpec("content_queue", router=queue_api.router),

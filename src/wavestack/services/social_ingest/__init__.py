@@ -1,6 +1,46 @@
-"""Social ingest: chat messages from every platform in one shape. Others use these functions."""
+"""Social ingest: chat messages from every platform in one shape. Others use these functions.
 
-from wavestack.services.social_ingest.schemas import Platform
-from wavestack.services.social_ingest.service import ChatRecord, chat_between
+A chat pipeline stores what a platform reports with `ingest` (its unit of work commits), then
+hands `Ingested.messages` to `announce` for the live stream; `delete_messages` records removals
+and `record_events` raids, subscriptions and the like.
+"""
 
-__all__ = ["ChatRecord", "Platform", "chat_between"]
+from wavestack.services.social_ingest.schemas import (
+    AuthorRef,
+    ChannelRef,
+    EventRecorded,
+    IngestResult,
+    MessageEvent,
+    Platform,
+    PlatformEventIn,
+    StoredMessage,
+)
+from wavestack.services.social_ingest.service import (
+    MESSAGES_STORED,
+    ChatRecord,
+    Ingested,
+    announce,
+    chat_between,
+    delete_messages,
+    ingest,
+    record_events,
+)
+
+__all__ = [
+    "MESSAGES_STORED",
+    "AuthorRef",
+    "ChannelRef",
+    "ChatRecord",
+    "EventRecorded",
+    "IngestResult",
+    "Ingested",
+    "MessageEvent",
+    "Platform",
+    "PlatformEventIn",
+    "StoredMessage",
+    "announce",
+    "chat_between",
+    "delete_messages",
+    "ingest",
+    "record_events",
+]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+import jwt
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, WebSocket, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter
 
 from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.clock import utcnow
-from wavestack.kernel.errors import ValidationFailed
+from wavestack.kernel.errors import AppError, Forbidden, RateLimited, Unauthorized, ValidationFailed
 from wavestack.kernel.schemas import UtcDateTime
 from wavestack.kernel.web import json_response
-from wavestack.services.social_ingest import service
+from wavestack.services.social_ingest import service, stream
 from wavestack.services.social_ingest.schemas import (
     MAX_BATCH,
     ChannelDay,
@@ -31,6 +33,10 @@ from wavestack.services.social_ingest.schemas import (
     SearchResult,
     UserAnalytics,
 )
+from wavestack.services.social_ingest.stream import MessageFeed
+
+if TYPE_CHECKING:
+    from wavestack.bootstrap import Container
 
 router = APIRouter(prefix="/api/v1", tags=["social ingest"])
 
@@ -45,10 +51,104 @@ async def ingest(
     events = batch.events if isinstance(batch, IngestBatch) else batch
     if not 1 <= len(events) <= MAX_BATCH:
         raise ValidationFailed(f"events: send 1 to {MAX_BATCH} messages per batch")
-    uow = container_of(request).uow()
-    return json_response(
-        await call_db(request, service.ingest, uow, org_id=caller.org_id, events=events)
+    container = container_of(request)
+    done = await call_db(
+        request, service.ingest, container.uow(), org_id=caller.org_id, events=events
     )
+    if done.messages:
+        # After the commit; on a thread because publishing to Redis waits on the network.
+        await run_in_threadpool(service.announce, container.bus, caller.org_id, done.messages)
+    return json_response(done.result)
+
+
+# `:path`: some platforms' ids are base64 with `/` in them (WhatsApp's `wamid.` ids).
+@router.delete(
+    "/messages/{platform}/{message_id:path}",
+    status_code=204,
+    response_class=Response,
+    responses={404: {"description": "No such message in the caller's organization."}},
+)
+async def delete_message(
+    request: Request,
+    platform: Platform,
+    message_id: str,
+    caller: Annotated[Principal, Depends(require("chat:write", area="ingest"))],
+) -> Response:
+    """Mark a message deleted (a moderator removed it): it leaves lists, search and analytics."""
+    uow = container_of(request).uow()
+    await call_db(
+        request,
+        service.delete_message,
+        uow,
+        org_id=caller.org_id,
+        platform=platform,
+        message_id=message_id,
+    )
+    return Response(status_code=204)
+
+
+@router.websocket("/stream/messages")
+async def stream_messages(
+    websocket: WebSocket,
+    platform: Platform | None = None,
+    channel_id: Annotated[str | None, Query(alias="channelId")] = None,
+    token: Annotated[
+        str | None, Query(description="The bearer token, for clients that cannot send headers.")
+    ] = None,
+) -> None:
+    """Push each message stored or edited from now on, as `GET /api/v1/messages` shows it.
+
+    Needs `chat:read`, by the `Authorization` header or the `token` query parameter; without
+    it the socket closes with 1008 (policy violation), as it does when the token expires.
+    """
+    container: Container = websocket.app.state.container
+    try:
+        caller, expires_at = _socket_caller(websocket, container, token)
+    except AppError as exc:
+        await websocket.accept()
+        code = (
+            status.WS_1013_TRY_AGAIN_LATER
+            if isinstance(exc, RateLimited)
+            else status.WS_1008_POLICY_VIOLATION
+        )
+        # A close reason may hold at most 123 bytes.
+        await websocket.close(code=code, reason=exc.message.encode()[:123].decode(errors="ignore"))
+        return
+    feed = MessageFeed(
+        container.bus, org_id=caller.org_id, platform=platform, channel_id=channel_id
+    )
+    # Listening before accepting: whatever is stored once the client is connected reaches it.
+    async with feed:
+        await websocket.accept()
+        await stream.serve(websocket, feed, expires_at=expires_at)
+
+
+def _socket_caller(
+    websocket: WebSocket, container: Container, token: str | None
+) -> tuple[Principal, float]:
+    """Check a websocket's token as `require("chat:read")` checks a request's.
+
+    Returns the caller and when its token expires (epoch seconds).
+    """
+    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+    bearer = value.strip() if scheme.lower() == "bearer" else ""
+    bearer = bearer or (token or "").strip()
+    if not bearer:
+        raise Unauthorized("a bearer token is required")
+    caller = container.tokens.verify(bearer)
+    claimed_org = websocket.headers.get("x-org-id")
+    if claimed_org is not None and claimed_org != caller.org_id:
+        raise Forbidden("X-Org-Id does not match the organization of the token")
+    quota = container.rate_limiter.hit(
+        f"{caller.client_id}:core", limit=container.settings.rate_limits.core
+    )
+    if not quota.allowed:
+        raise RateLimited("rate limit exceeded, retry later")
+    if not caller.allows("chat:read"):
+        raise Forbidden("this token lacks the scope 'chat:read'")
+    # Verified above; only its expiry is read here.
+    claims = jwt.decode(bearer, options={"verify_signature": False})
+    return caller, float(claims["exp"])
 
 
 @router.get("/messages", response_model=MessagePage)

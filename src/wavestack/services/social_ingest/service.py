@@ -1,9 +1,10 @@
-"""Use cases of social ingest: store messages idempotently, page through them, read a stretch."""
+"""Use cases of social ingest: store, announce and delete messages, page through them, search."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,9 +21,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import table as sa_table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from wavestack.kernel.bus import LiveBus
 from wavestack.kernel.clock import as_utc, utcnow
 from wavestack.kernel.errors import NotFound, ValidationFailed
+from wavestack.kernel.logging import get_logger
+from wavestack.kernel.messages import Envelope
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.social_ingest.models import ChatMessage, PlatformEvent
@@ -46,6 +52,7 @@ from wavestack.services.social_ingest.schemas import (
 )
 from wavestack.services.social_ingest.text import emotes_of, hashtags_of
 
+log = get_logger(__name__)
 MESSAGES = table_of(ChatMessage)
 # Enough for a long stream's chat; more is refused rather than silently cut.
 MAX_STRETCH = 500_000
@@ -60,7 +67,7 @@ class ChatRecord:
     text: str
 
 
-def _row(org_id: str, event: MessageEvent) -> dict[str, object]:
+def _row(org_id: str, event: MessageEvent, now: datetime) -> dict[str, object]:
     return {
         "org_id": org_id,
         "platform": event.platform,
@@ -76,45 +83,189 @@ def _row(org_id: str, event: MessageEvent) -> dict[str, object]:
         "meta": event.meta,
         "edited_at": None,
         "deleted_at": None,
-        "created_at": utcnow(),
+        "created_at": now,
     }
 
 
-def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> IngestResult:
-    """Store messages; a repeat is skipped, a repeat with new text is an edit."""
+@dataclass(frozen=True)
+class Ingested:
+    """What `ingest` did: the counts `POST /api/v1/ingest` answers, and what to `announce`."""
+
+    result: IngestResult
+    # The messages this call stored or edited, in batch order: not those another concurrent
+    # copy of the batch stored first, nor repeats, nor messages deleted before.
+    messages: list[StoredMessage]
+
+
+def _insert_new(session: Session, rows: list[dict[str, object]]) -> set[tuple[str, str]]:
+    """Insert rows, skipping stored ones; return the (platform, message id) that went in.
+
+    Like `kernel.queries.insert_new`, but it tells which rows: when copies of a batch race,
+    only the copy that stored a message announces it.
+    """
+    if not rows:
+        return set()
+    build = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        build(MESSAGES)
+        .on_conflict_do_nothing()
+        .returning(MESSAGES.c.platform, MESSAGES.c.platform_message_id)
+    )
+    return {(platform, message_id) for platform, message_id in session.execute(statement, rows)}
+
+
+def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> Ingested:
+    """Store messages; a repeat is skipped, a repeat with new text is an edit.
+
+    A message deleted earlier stays deleted: its repeats, edited or not, count as duplicates.
+    Pass `Ingested.messages` to `announce` once the transaction has committed.
+    """
     latest: dict[tuple[str, str], MessageEvent] = {(e.platform, e.id): e for e in events}
     by_platform: dict[str, list[str]] = {}  # the last copy of a message wins
     for key in latest:
         by_platform.setdefault(key[0], []).append(key[1])
+    now = utcnow()
     with uow:
-        stored: dict[tuple[str, str], str] = {}
+        stored: dict[tuple[str, str], tuple[str, bool]] = {}  # key -> (text, deleted)
         for platform, message_ids in by_platform.items():
             # Equality on (org, platform) and IN on the id: a walk of the unique index.
             found = uow.session.execute(
-                select(MESSAGES.c.platform_message_id, MESSAGES.c.text).where(
+                select(
+                    MESSAGES.c.platform_message_id, MESSAGES.c.text, MESSAGES.c.deleted_at
+                ).where(
                     MESSAGES.c.org_id == org_id,
                     MESSAGES.c.platform == platform,
                     MESSAGES.c.platform_message_id.in_(message_ids),
                 )
             )
-            stored.update(((platform, message_id), text) for message_id, text in found)
-        fresh = [_row(org_id, e) for key, e in latest.items() if key not in stored]
-        accepted = insert_new(uow.session, MESSAGES, fresh)
-        edits = [e for key, e in latest.items() if key in stored and stored[key] != e.text]
-        for event in edits:
-            uow.session.execute(
+            stored.update(
+                ((platform, message_id), (text, deleted_at is not None))
+                for message_id, text, deleted_at in found
+            )
+        inserted = _insert_new(
+            uow.session, [_row(org_id, e, now) for key, e in latest.items() if key not in stored]
+        )
+        edited: dict[tuple[str, str], StoredMessage] = {}
+        for key, event in latest.items():
+            if key not in stored:
+                continue
+            text, deleted = stored[key]
+            if deleted or text == event.text:
+                continue
+            # `deleted_at IS NULL` again: a deletion may have committed since the read above.
+            row = uow.session.execute(
                 update(MESSAGES)
                 .where(
                     MESSAGES.c.org_id == org_id,
                     MESSAGES.c.platform == event.platform,
                     MESSAGES.c.platform_message_id == event.id,
+                    MESSAGES.c.deleted_at.is_(None),
                 )
-                .values(text=event.text, edited_at=utcnow())
+                .values(text=event.text, edited_at=now)
+                .returning(*MESSAGES.c)
+            ).first()
+            if row is not None:
+                edited[key] = _stored(row)
+        uow.commit()
+    changed = [
+        edited[key] if key in edited else _from_event(event)
+        for key, event in latest.items()
+        if key in edited or key in inserted
+    ]
+    accepted = len(inserted)
+    return Ingested(
+        IngestResult(
+            accepted=accepted,
+            duplicates=len(events) - accepted - len(edited),
+            edited=len(edited),
+        ),
+        changed,
+    )
+
+
+def _from_event(event: MessageEvent) -> StoredMessage:
+    return StoredMessage(
+        id=event.id,
+        platform=event.platform,
+        channel=event.channel,
+        author=event.author,
+        text=event.text,
+        ts=event.ts,
+        meta=event.meta,
+    )
+
+
+MESSAGES_STORED = "social_ingest.messages_stored"
+
+
+def announce(bus: LiveBus, org_id: str, messages: Sequence[StoredMessage]) -> None:
+    """Tell live listeners (the message stream) about messages just stored or edited.
+
+    Call it after the transaction that stored them has committed, with `Ingested.messages`:
+    `done = ingest(uow, ...)` then `announce(container.bus, org_id, done.messages)`. When
+    `ingest` ran inside an outer unit of work, announce after that one commits. Publishes
+    one envelope of type `social_ingest.messages_stored` with data `{"messages": [...]}`,
+    each message as `GET /api/v1/messages` shows it. Best effort like the bus itself: nothing
+    to send sends nothing, and a bus failure is logged, never raised (the messages are
+    stored; listeners can read them back).
+    """
+    if not messages:
+        return
+    data = {"messages": [m.model_dump(mode="json", by_alias=True) for m in messages]}
+    try:
+        bus.publish(Envelope(type=MESSAGES_STORED, org_id=org_id, data=data))
+    except Exception:
+        log.exception("announcing stored messages failed", messages=len(messages))
+
+
+# SQLite allows 32766 bound parameters per statement; stay well below.
+_DELETE_CHUNK = 1000
+
+
+def delete_messages(
+    uow: UnitOfWork, *, org_id: str, platform: str, message_ids: Sequence[str]
+) -> int:
+    """Mark messages deleted (a platform or moderator removed them); return how many were not yet.
+
+    Deleted messages leave lists, search and analytics, and ingesting them again does not
+    bring them back. Unknown ids and messages deleted before are skipped.
+    """
+    wanted = list(dict.fromkeys(message_ids))
+    now = utcnow()
+    deleted = 0
+    with uow:
+        for first in range(0, len(wanted), _DELETE_CHUNK):
+            deleted += len(
+                uow.session.execute(
+                    update(MESSAGES)
+                    .where(
+                        MESSAGES.c.org_id == org_id,
+                        MESSAGES.c.platform == platform,
+                        MESSAGES.c.platform_message_id.in_(wanted[first : first + _DELETE_CHUNK]),
+                        MESSAGES.c.deleted_at.is_(None),
+                    )
+                    .values(deleted_at=now)
+                    .returning(MESSAGES.c.seq)
+                ).all()
             )
         uow.commit()
-    return IngestResult(
-        accepted=accepted, duplicates=len(events) - accepted - len(edits), edited=len(edits)
-    )
+    return deleted
+
+
+def delete_message(uow: UnitOfWork, *, org_id: str, platform: str, message_id: str) -> None:
+    """Mark one message deleted; deleting it again is harmless, an unknown one is NotFound."""
+    with uow:
+        if not delete_messages(uow, org_id=org_id, platform=platform, message_ids=[message_id]):
+            known = uow.session.scalar(
+                select(MESSAGES.c.seq).where(
+                    MESSAGES.c.org_id == org_id,
+                    MESSAGES.c.platform == platform,
+                    MESSAGES.c.platform_message_id == message_id,
+                )
+            )
+            if known is None:
+                raise NotFound("message not found")
+        uow.commit()
 
 
 def _matching(

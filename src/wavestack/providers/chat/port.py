@@ -1,0 +1,58 @@
+"""What the bots need from a chat platform; each adapter (Twitch, Discord, ...) implements it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class PlatformError(Exception):
+    """The platform refused or failed; the message is safe to show in chat."""
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """A channel's stream as the platform reports it."""
+
+    live: bool
+    started_at: datetime | None = None
+    title: str | None = None
+    game: str | None = None
+    viewers: int = 0
+
+
+class ChatPort(Protocol):
+    """Speak in a platform's chat and act on its messages."""
+
+    platform: str
+
+    def send(self, channel_id: str, text: str, *, reply_to: str | None = None) -> None:
+        """Post a message in a channel (as a reply where the platform supports it)."""
+
+    def delete_message(self, channel_id: str, message_id: str) -> None:
+        """Remove a message."""
+
+    def timeout(self, channel_id: str, user_id: str, seconds: int, reason: str) -> None:
+        """Keep a user from chatting for a while."""
+
+
+class StreamControl(Protocol):
+    """Steer a platform's stream: title, game, shoutouts, raids; and read its state."""
+
+    platform: str
+
+    def stream_info(self, channel_id: str) -> StreamInfo:
+        """Whether the channel is live, since when, and its title and game."""
+
+    def set_title(self, channel_id: str, title: str) -> None:
+        """Change the stream title."""
+
+    def set_game(self, channel_id: str, game: str) -> str:
+        """Change the category; returns the category's name as the platform knows it."""
+
+    def shoutout(self, channel_id: str, user: str) -> str:
+        """Shout out another streamer; returns a line about them (their last game)."""
+
+    def raid(self, channel_id: str, target: str) -> None:
+        """Send the viewers to another channel."""

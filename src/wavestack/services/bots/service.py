@@ -1,0 +1,99 @@
+"""Assemble a chat bot for one organization from the container and the platforms it talks to."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from wavestack.kernel.clock import utcnow
+from wavestack.providers.chat.fake import FakeChat, FakeStreamControl, Sent
+from wavestack.providers.obs.fake import FakeObs
+from wavestack.services import clipper, social_ingest
+from wavestack.services.bots import (
+    alerts,
+    commands,
+    custom,
+    games,
+    giveaways,
+    polls,
+    reminders,
+    timers,
+)
+from wavestack.services.bots.console import PLATFORMS
+from wavestack.services.bots.engine import Command
+from wavestack.services.bots.runtime import ChatBot, Ports
+from wavestack.services.bots.settings import BotSettings
+
+if TYPE_CHECKING:
+    from wavestack.bootstrap import Container
+
+FEATURES = (commands, custom, games, giveaways, polls, reminders, timers)
+
+
+def all_commands() -> list[Command]:
+    """Every built-in command."""
+    return [cmd for feature in FEATURES for cmd in feature.COMMANDS]
+
+
+def clip_starter(
+    container: Container, org_id: str
+) -> Callable[[str, float, float, str | None], str]:
+    """Start clip jobs through the clipper's public use case."""
+
+    def start(source: str, start_sec: float, duration: float, title: str | None) -> str:
+        accepted = clipper.create_job(
+            container.uow(),
+            org_id=org_id,
+            data=clipper.ClipRequest(
+                source=source, start_sec=start_sec, duration_sec=duration, name=title
+            ),
+            roots=container.settings.resolved_media_roots,
+            egress=container.egress,
+            transcoder=container.transcoder,
+        )
+        return accepted.job_id
+
+    return start
+
+
+def build_bot(
+    container: Container,
+    *,
+    org_id: str,
+    ports: Ports,
+    settings: BotSettings | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    monotonic: Callable[[], float] | None = None,
+    rng: random.Random | None = None,
+) -> ChatBot:
+    """A bot with every command and feature, storing chat and announcing it live."""
+    if ports.clip is None:
+        ports.clip = clip_starter(container, org_id)
+    extra = {"monotonic": monotonic} if monotonic is not None else {}
+    bot = ChatBot(
+        org_id=org_id,
+        uow=container.uow,
+        ports=ports,
+        commands=all_commands(),
+        settings=settings,
+        clock=clock,
+        rng=rng,
+        on_stored=lambda events: social_ingest.announce(container.bus, org_id, events),
+        **extra,
+    )
+    bot.custom = custom.run_custom
+    for feature in (games, giveaways, polls, reminders, timers, alerts):
+        feature.install(bot)
+    return bot
+
+
+def console_bot(container: Container, *, org_id: str, on_send: Callable[[Sent], None]) -> ChatBot:
+    """A bot whose platforms are in memory: what it says goes to `on_send` (the console)."""
+    ports = Ports(
+        chat={p: FakeChat(p, on_send=on_send) for p in PLATFORMS},
+        stream={p: FakeStreamControl(p) for p in PLATFORMS},
+        obs=FakeObs(),
+    )
+    return build_bot(container, org_id=org_id, ports=ports)
