@@ -45,8 +45,12 @@ def _shoutout(bot: ChatBot, event: PlatformEventIn) -> str:
         return f"Go follow {event.user_name}!"
 
 
+# A chatter counts as watching until they have been quiet for this many intervals.
+PRESENCE_INTERVALS = 2
+
+
 def pay_watch_time(bot: ChatBot) -> None:
-    """Every watch interval, pay chatters seen in a live channel during it, by role."""
+    """Every watch interval, pay chatters seen lately in a live channel, by role."""
     settings = bot.settings
     now = bot.monotonic()
     last = bot.state.setdefault("watch_paid_at", now)
@@ -56,7 +60,7 @@ def pay_watch_time(bot: ChatBot) -> None:
     for platform, channel_id in bot.live_channels():
         chatters = bot.present.get((platform, channel_id), {})
         for user_id, (seen, name, level) in list(chatters.items()):
-            if now - seen > settings.watch_interval_seconds:
+            if now - seen > PRESENCE_INTERVALS * settings.watch_interval_seconds:
                 del chatters[user_id]
                 continue
             multiplier = settings.watch_multiplier_subscriber if level >= Level.subscriber else 1

@@ -35,6 +35,8 @@ def _points_of(ctx: Context, viewer_id: str) -> economy.Standing:
 
 
 def _named_viewer(ctx: Context, name: str) -> str:
+    # Someone who just chatted for the first time exists once their message is written.
+    ctx.bot.flush()
     found = economy.find_account(ctx.uow(), org_id=ctx.bot.org_id, platform=ctx.platform, name=name)
     if found is None:
         raise Refusal(f"{name} has not chatted here yet")
@@ -187,6 +189,7 @@ def rps(ctx: Context, choice: Annotated[str, Choice("rock", "paper", "scissors")
 @command("link")
 def link(ctx: Context, code: Annotated[str, Word(16)] = "") -> str:
     """Join your accounts: get a code here, enter `!link CODE` on your other platform."""
+    ctx.bot.flush()  # what both accounts earned so far moves with them
     if not code:
         issued = economy.start_link(
             ctx.uow(), org_id=ctx.bot.org_id, viewer_id=ctx.viewer_id(), platform=ctx.platform
