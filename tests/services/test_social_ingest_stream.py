@@ -323,6 +323,9 @@ class FailingBus:
     def listen(self, listener: Listener) -> Any:
         raise NotImplementedError
 
+    def has_listeners(self) -> bool:
+        return True
+
     def close(self) -> None:
         return
 
@@ -336,3 +339,14 @@ def test_announce_is_best_effort_and_sends_nothing_for_nothing() -> None:
     assert (envelope.type, envelope.org_id) == (social_ingest.MESSAGES_STORED, "org")
     assert envelope.data["messages"][0]["id"] == "m1"
     assert envelope.data["messages"][0]["channel"] == {"id": "chan1", "name": "creator"}
+
+
+def test_announce_builds_nothing_when_nobody_listens() -> None:
+    bus = InProcessBus()
+    sent: list[Envelope] = []
+    social_ingest.announce(bus, "org", [stored(1)])
+    remove = bus.listen(sent.append)
+    social_ingest.announce(bus, "org", [stored(2)])
+    remove()
+    social_ingest.announce(bus, "org", [stored(3)])
+    assert [e.data["messages"][0]["id"] for e in sent] == ["m2"]

@@ -7,6 +7,7 @@ if its process is down.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -17,6 +18,8 @@ from wavestack.kernel.messages import Envelope
 
 log = get_logger(__name__)
 Listener = Callable[[Envelope], None]
+# A listener that subscribed within this long may miss a message skipped for having no audience.
+SUBSCRIBERS_TTL_SECONDS = 1.0
 
 
 class LiveBus(Protocol):
@@ -27,6 +30,9 @@ class LiveBus(Protocol):
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Add a listener; returns a function that removes it."""
+
+    def has_listeners(self) -> bool:
+        """Tell whether anyone listens now (so a publisher may skip building a message)."""
 
     def close(self) -> None:
         """Stop background threads and connections."""
@@ -47,6 +53,9 @@ class _Listeners:
                     self._listeners.remove(listener)
 
         return remove
+
+    def __bool__(self) -> bool:
+        return bool(self._listeners)
 
     def deliver(self, envelope: Envelope) -> None:
         with self._lock:
@@ -72,6 +81,10 @@ class InProcessBus:
         """Add a listener."""
         return self._listeners.add(listener)
 
+    def has_listeners(self) -> bool:
+        """Whether a listener is registered in this process."""
+        return bool(self._listeners)
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -86,6 +99,8 @@ class RedisBus:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._start_lock = threading.Lock()
+        self._subscribers_seen_at = -1e9
+        self._subscribed = True
 
     def publish(self, envelope: Envelope) -> None:
         """Send to Redis; local listeners receive it back through the subscription."""
@@ -103,6 +118,17 @@ class RedisBus:
                 self._thread.start()
                 ready.wait(5)
         return remove
+
+    def has_listeners(self) -> bool:
+        """Whether any process subscribes to the channel (asked of Redis at most once a second)."""
+        if self._listeners:
+            return True
+        now = time.monotonic()
+        if now - self._subscribers_seen_at >= SUBSCRIBERS_TTL_SECONDS:
+            counts = self._redis.pubsub_numsub(self._channel)
+            self._subscribed = bool(counts and counts[0][1])
+            self._subscribers_seen_at = now
+        return self._subscribed
 
     def _read(self, ready: threading.Event) -> None:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]

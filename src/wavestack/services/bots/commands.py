@@ -35,12 +35,14 @@ def _points_of(ctx: Context, viewer_id: str) -> economy.Standing:
 
 
 def _named_viewer(ctx: Context, name: str) -> str:
-    # Someone who just chatted for the first time exists once their message is written.
-    ctx.bot.flush()
     found = economy.find_account(ctx.uow(), org_id=ctx.bot.org_id, platform=ctx.platform, name=name)
-    if found is None:
+    if found is not None:
+        return found
+    # Someone whose first messages are not written yet.
+    account = ctx.bot.chatter_named(ctx.platform, name)
+    if account is None:
         raise Refusal(f"{name} has not chatted here yet")
-    return found
+    return ctx.bot.viewer_id(account)
 
 
 @command("points", aliases=("balance",), user_cooldown=5)

@@ -103,52 +103,64 @@ def resolve_accounts(
     An account imported by name only is adopted by the first chatter of that name.
     """
     wanted = {(a.platform, a.user_id): a for a in accounts}
-    found: dict[tuple[str, str], str] = {}
     with uow:
-        by_platform: dict[str, list[str]] = {}
-        for platform, user_id in wanted:
-            by_platform.setdefault(platform, []).append(user_id)
-        for platform, user_ids in by_platform.items():
-            rows = uow.session.execute(
-                select(ACCOUNTS.c.platform_user_id, ACCOUNTS.c.viewer_id).where(
-                    ACCOUNTS.c.org_id == org_id,
-                    ACCOUNTS.c.platform == platform,
-                    ACCOUNTS.c.platform_user_id.in_(user_ids),
-                )
-            )
-            found.update(((platform, user_id), viewer) for user_id, viewer in rows)
+        found = _stored_accounts(uow, org_id, list(wanted))
         missing = [account for key, account in wanted.items() if key not in found]
         if missing:
-            found.update(_adopt_or_create(uow, org_id, missing))
+            found.update(_adopt_provisional(uow, org_id, missing))
+            fresh = [a for a in missing if (a.platform, a.user_id) not in found]
+            if fresh:
+                _create_accounts(uow, org_id, fresh, provisional=False)
+                # Read back rather than trust our ids: a concurrent writer may have won.
+                found.update(
+                    _stored_accounts(uow, org_id, [(a.platform, a.user_id) for a in fresh])
+                )
     return found
 
 
-def _adopt_or_create(
+def _stored_accounts(
+    uow: UnitOfWork, org_id: str, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    by_platform: dict[str, list[str]] = {}
+    for platform, user_id in keys:
+        by_platform.setdefault(platform, []).append(user_id)
+    found: dict[tuple[str, str], str] = {}
+    for platform, user_ids in by_platform.items():
+        rows = uow.session.execute(
+            select(ACCOUNTS.c.platform_user_id, ACCOUNTS.c.viewer_id).where(
+                ACCOUNTS.c.org_id == org_id,
+                ACCOUNTS.c.platform == platform,
+                ACCOUNTS.c.platform_user_id.in_(user_ids),
+            )
+        )
+        found.update(((platform, user_id), viewer) for user_id, viewer in rows)
+    return found
+
+
+def _adopt_provisional(
     uow: UnitOfWork, org_id: str, missing: list[AccountRef]
 ) -> dict[tuple[str, str], str]:
-    found: dict[tuple[str, str], str] = {}
-    fresh: list[AccountRef] = []
-    for account in missing:
-        adopted = uow.session.execute(
+    """Give imported name-only accounts to the chatters who now turn up with those names."""
+    by_name = {(a.platform, _name_key(a.name)): a for a in missing}
+    waiting = uow.session.execute(
+        select(ACCOUNTS.c.id, ACCOUNTS.c.platform, ACCOUNTS.c.name_key, ACCOUNTS.c.viewer_id).where(
+            ACCOUNTS.c.org_id == org_id,
+            ACCOUNTS.c.provisional.is_(True),
+            ACCOUNTS.c.name_key.in_({name for _, name in by_name}),
+        )
+    ).all()
+    adopted: dict[tuple[str, str], str] = {}
+    for row in waiting:
+        account = by_name.get((row.platform, row.name_key))
+        if account is None:
+            continue
+        uow.session.execute(
             update(ACCOUNTS)
-            .where(
-                ACCOUNTS.c.org_id == org_id,
-                ACCOUNTS.c.platform == account.platform,
-                ACCOUNTS.c.name_key == _name_key(account.name),
-                ACCOUNTS.c.provisional.is_(True),
-            )
+            .where(ACCOUNTS.c.id == row.id, ACCOUNTS.c.provisional.is_(True))
             .values(platform_user_id=account.user_id, provisional=False, name=account.name)
-            .returning(ACCOUNTS.c.viewer_id)
-        ).first()
-        if adopted is not None:
-            found[(account.platform, account.user_id)] = adopted.viewer_id
-        else:
-            fresh.append(account)
-    if fresh:
-        _create_accounts(uow, org_id, fresh, provisional=False)
-        for account in fresh:
-            found[(account.platform, account.user_id)] = _viewer_of(uow, org_id, account)
-    return found
+        )
+        adopted[(account.platform, account.user_id)] = row.viewer_id
+    return adopted
 
 
 def _create_accounts(

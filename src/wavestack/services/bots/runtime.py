@@ -136,16 +136,8 @@ class Context:
         return self.bot.uow()
 
     def pay(self, amount: int, reason: str) -> None:
-        """Pay the caller a prize, at once."""
-        with self.uow() as uow:
-            economy.credit(
-                uow,
-                org_id=self.bot.org_id,
-                viewer_id=self.viewer_id(),
-                amount=amount,
-                reason=reason,
-            )
-            uow.commit()
+        """Pay the caller a prize; it is written with the next batch (credits cannot fail)."""
+        self.bot.earn(self.account, Accrual(points=amount), reason)
 
     def require(self, level: Level) -> None:
         """Stop with a message unless the caller has at least this level."""
@@ -199,9 +191,11 @@ class ChatBot:
         self._cooldowns = Cooldowns()
         self._lock = threading.RLock()
         self._buffer: list[MessageEvent] = []
-        self._accrued: dict[tuple[AccountRef, str], Accrual] = {}
+        # What accounts earned since the last flush: (platform, user id) -> account, by reason.
+        self._accrued: dict[tuple[str, str], tuple[AccountRef, dict[str, Accrual]]] = {}
         self._last_award: dict[tuple[str, str], float] = {}
         self._viewers: dict[tuple[str, str], str] = {}
+        self._names: dict[tuple[str, str], str] = {}  # (platform, name) -> user id
         self._listeners: list[Listener] = []
         self._tickers: list[Ticker] = []
         self._disabled: dict[tuple[str, str], set[str]] = {}
@@ -236,6 +230,7 @@ class ChatBot:
             key = (event.platform, event.channel.id)
             self.lines[key] = self.lines.get(key, 0) + 1
             level = level_of(event.author.role, event.author.is_mod)
+            self._names[(event.platform, event.author.name.casefold())] = event.author.id
             self.present.setdefault(key, {})[event.author.id] = (
                 self.monotonic(),
                 event.author.name,
@@ -274,19 +269,25 @@ class ChatBot:
 
     def earn(self, account: AccountRef, accrual: Accrual, reason: str = "chat") -> None:
         """Add to what an account earned since the last flush."""
-        key = (account, reason)
+        key = (account.platform, account.user_id)
         with self._lock:
-            before = self._accrued.get(key, Accrual())
-            self._accrued[key] = Accrual(
-                points=before.points + accrual.points,
-                xp=before.xp + accrual.xp,
-                watch_seconds=before.watch_seconds + accrual.watch_seconds,
+            _, reasons = self._accrued.setdefault(key, (account, {}))
+            before = reasons.get(reason)
+            reasons[reason] = (
+                accrual
+                if before is None
+                else Accrual(
+                    points=before.points + accrual.points,
+                    xp=before.xp + accrual.xp,
+                    watch_seconds=before.watch_seconds + accrual.watch_seconds,
+                )
             )
 
     def pending_points(self, account: AccountRef) -> int:
         """Points earned but not yet written."""
         with self._lock:
-            return sum(a.points for (acc, _), a in self._accrued.items() if acc == account)
+            pending = self._accrued.get((account.platform, account.user_id))
+            return 0 if pending is None else sum(a.points for a in pending[1].values())
 
     def _respond(self, event: MessageEvent, level: Level) -> None:
         invocation = parse(event.text, prefix=self.settings.prefix, meta=event.meta)
@@ -381,6 +382,11 @@ class ChatBot:
         self._viewers[key] = viewer_id
         return viewer_id
 
+    def chatter_named(self, platform: str, name: str) -> AccountRef | None:
+        """The account of someone who chatted under this name since the bot started."""
+        user_id = self._names.get((platform, name.lstrip("@").casefold()))
+        return None if user_id is None else AccountRef(platform, user_id, name.lstrip("@"))
+
     def forget_viewers(self) -> None:
         """Drop cached account -> viewer mappings (after accounts were linked)."""
         self._viewers.clear()
@@ -424,34 +430,41 @@ class ChatBot:
                     if events
                     else []
                 )
-                if accrued:
-                    self._write_accruals(uow, accrued)
+                viewers = self._write_accruals(uow, accrued) if accrued else {}
                 uow.commit()
         except Exception:
             # Keep what was not written for the next flush rather than lose it.
             with self._lock:
                 self._buffer[:0] = events
-                for (account, reason), accrual in accrued.items():
-                    self.earn(account, accrual, reason)
+                for account, reasons in accrued.values():
+                    for reason, accrual in reasons.items():
+                        self.earn(account, accrual, reason)
             raise
+        # The flush just resolved these accounts: commands need not look them up again.
+        self._viewers.update(viewers)
         if stored and self._on_stored is not None:
             self._on_stored(stored)
 
     def _write_accruals(
-        self, uow: UnitOfWork, accrued: dict[tuple[AccountRef, str], Accrual]
-    ) -> None:
+        self,
+        uow: UnitOfWork,
+        accrued: dict[tuple[str, str], tuple[AccountRef, dict[str, Accrual]]],
+    ) -> dict[tuple[str, str], str]:
+        """Write earnings; returns the viewer of each account."""
         viewers = economy.resolve_accounts(
-            uow, org_id=self.org_id, accounts={account for account, _ in accrued}
+            uow, org_id=self.org_id, accounts=[account for account, _ in accrued.values()]
         )
         by_reason: dict[str, dict[str, Accrual]] = {}
-        for (account, reason), accrual in accrued.items():
-            viewer = viewers[(account.platform, account.user_id)]
-            sums = by_reason.setdefault(reason, {})
-            before = sums.get(viewer, Accrual())
-            sums[viewer] = Accrual(
-                before.points + accrual.points,
-                before.xp + accrual.xp,
-                before.watch_seconds + accrual.watch_seconds,
-            )
+        for key, (_, reasons) in accrued.items():
+            viewer = viewers[key]
+            for reason, accrual in reasons.items():
+                sums = by_reason.setdefault(reason, {})
+                before = sums.get(viewer, Accrual())
+                sums[viewer] = Accrual(
+                    before.points + accrual.points,
+                    before.xp + accrual.xp,
+                    before.watch_seconds + accrual.watch_seconds,
+                )
         for reason, sums in by_reason.items():
             economy.apply_accruals(uow, org_id=self.org_id, accruals=sums, reason=reason)
+        return viewers

@@ -211,8 +211,11 @@ def announce(bus: LiveBus, org_id: str, messages: Sequence[StoredMessage]) -> No
     """
     if not messages:
         return
-    data = {"messages": [m.model_dump(mode="json", by_alias=True) for m in messages]}
     try:
+        # Turning every message into JSON costs more than storing it: skip it for nobody.
+        if not bus.has_listeners():
+            return
+        data = {"messages": [m.model_dump(mode="json", by_alias=True) for m in messages]}
         bus.publish(Envelope(type=MESSAGES_STORED, org_id=org_id, data=data))
     except Exception:
         log.exception("announcing stored messages failed", messages=len(messages))
