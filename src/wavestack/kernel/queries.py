@@ -124,18 +124,31 @@ def read_page(
     )
 
 
-def insert_new(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert rows, skipping any that would break a unique constraint; returns how many went in.
+@functools.cache
+def _insert_ignoring(dialect: str, table: Table, returning: tuple[str, ...]) -> Any:
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return build(table).on_conflict_do_nothing().returning(*(table.c[name] for name in returning))
+
+
+def insert_new_returning(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> list[Any]:
+    """Insert rows, skipping any that would break a unique constraint; return `columns` of
+    the rows that went in.
 
     `INSERT ... ON CONFLICT DO NOTHING` on both SQLite and PostgreSQL: concurrent writers of
     the same rows never fail, and exactly one of them inserts each.
     """
     if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = build(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+        return []
+    statement = _insert_ignoring(session.get_bind().dialect.name, table, tuple(columns))
     # With RETURNING, SQLAlchemy sends the rows as batched multi-row INSERTs from one cached
-    # statement ("insertmanyvalues"), and the rows returned count what went in (an
+    # statement ("insertmanyvalues"), and the rows returned tell what went in (an
     # executemany's row count is unknown on psycopg).
-    return len(session.execute(statement, list(rows)).all())
+    return list(session.execute(statement, list(rows)).all())
+
+
+def insert_new(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert rows, skipping any that would break a unique constraint; returns how many went in."""
+    primary_key = [column.name for column in table.primary_key.columns]
+    return len(insert_new_returning(session, table, rows, primary_key))

@@ -41,11 +41,13 @@ class UnitOfWork:
         self._outbox = outbox
         self._records: list[OutboxRecord] = []
         self._depth = 0
+        self._committed = False
 
     def __enter__(self) -> Self:
         if self._depth == 0:
             self.session = self._db.session(write=self._write)
             self._records = []
+            self._committed = False
         self._depth += 1
         return self
 
@@ -58,7 +60,8 @@ class UnitOfWork:
         self._depth -= 1
         if self._depth == 0:
             # Anything not committed explicitly is rolled back: all or nothing.
-            self.session.rollback()
+            if not self._committed:
+                self.session.rollback()
             self.session.close()
 
     def publish(self, event: Event) -> Envelope:
@@ -86,6 +89,7 @@ class UnitOfWork:
         if self._depth > 1:
             return
         self.session.commit()
+        self._committed = True
         records, self._records = self._records, []
         if records and self._outbox is not None:
             self._outbox.committed(records)
@@ -93,4 +97,5 @@ class UnitOfWork:
     def rollback(self) -> None:
         """Roll back and forget recorded messages."""
         self.session.rollback()
+        self._committed = False
         self._records = []

@@ -31,11 +31,13 @@ BEATS = {"rock": "scissors", "paper": "rock", "scissors": "paper"}
 
 
 def _points_of(ctx: Context, viewer_id: str) -> economy.Standing:
-    return economy.standing(ctx.uow(), org_id=ctx.bot.org_id, viewer_id=viewer_id)
+    return economy.standing(ctx.read(), org_id=ctx.bot.org_id, viewer_id=viewer_id)
 
 
 def _named_viewer(ctx: Context, name: str) -> str:
-    found = economy.find_account(ctx.uow(), org_id=ctx.bot.org_id, platform=ctx.platform, name=name)
+    found = economy.find_account(
+        ctx.read(), org_id=ctx.bot.org_id, platform=ctx.platform, name=name
+    )
     if found is not None:
         return found
     # Someone whose first messages are not written yet.
@@ -84,7 +86,7 @@ def leaderboard(
     ctx: Context, metric: Annotated[str, Choice("points", "level", "clips")] = "points"
 ) -> str:
     """The top 5 viewers by points, level or clips."""
-    top = economy.leaderboard(ctx.uow(), org_id=ctx.bot.org_id, metric=metric, limit=5)
+    top = economy.leaderboard(ctx.read(), org_id=ctx.bot.org_id, metric=metric, limit=5)
     if not top:
         return "the leaderboard is empty so far"
     return "Top: " + ", ".join(f"{i}. {s.name} ({_score(s, metric)})" for i, s in enumerate(top, 1))
@@ -205,7 +207,7 @@ def link(ctx: Context, code: Annotated[str, Word(16)] = "") -> str:
     )
     ctx.bot.forget_viewers()
     standing = _points_of(ctx, joined)
-    accounts = economy.accounts_of(ctx.uow(), org_id=ctx.bot.org_id, viewer_id=joined)
+    accounts = economy.accounts_of(ctx.read(), org_id=ctx.bot.org_id, viewer_id=joined)
     where = ", ".join(f"{name} on {platform}" for platform, name in accounts)
     return f"@{ctx.user} linked: {where} now share {standing.points} points"
 

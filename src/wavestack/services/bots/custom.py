@@ -229,7 +229,7 @@ def _random(ctx: Context, arg: str, args: list[str], count: int) -> str:
 
 
 def _points(ctx: Context, arg: str, args: list[str], count: int) -> str:
-    standing = economy.standing(ctx.uow(), org_id=ctx.bot.org_id, viewer_id=ctx.viewer_id())
+    standing = economy.standing(ctx.read(), org_id=ctx.bot.org_id, viewer_id=ctx.viewer_id())
     return str(standing.points + ctx.bot.pending_points(ctx.account))
 
 

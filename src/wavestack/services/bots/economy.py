@@ -12,8 +12,9 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy import Row, bindparam, case, delete, func, select, update
 
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import NotFound, ValidationFailed
@@ -31,6 +32,31 @@ DAILY_BASE = 100
 DAILY_STREAK_BONUS = 50  # per full week of streak
 LINK_CODE_TTL = timedelta(minutes=10)
 LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+# The statements of the chat hot path, built once: commands run them thousands of times.
+# (Bind names differ from column names: UPDATE reserves those for its SET clause.)
+_THIS_VIEWER = (VIEWERS.c.org_id == bindparam("org"), VIEWERS.c.id == bindparam("viewer"))
+READ_VIEWER = select(VIEWERS).where(*_THIS_VIEWER)
+ADD_POINTS = update(VIEWERS).where(*_THIS_VIEWER).values(points=VIEWERS.c.points + bindparam("n"))
+TAKE_POINTS = (
+    update(VIEWERS)
+    .where(*_THIS_VIEWER, VIEWERS.c.points >= bindparam("n"))
+    .values(points=VIEWERS.c.points - bindparam("n"))
+)
+ACCOUNT_BY_NAME = (
+    select(ACCOUNTS.c.viewer_id)
+    .where(
+        ACCOUNTS.c.org_id == bindparam("org_id"),
+        ACCOUNTS.c.platform == bindparam("platform"),
+        ACCOUNTS.c.name_key == bindparam("name_key"),
+    )
+    .limit(1)
+)
+ACCOUNTS_BY_ID = select(ACCOUNTS.c.platform_user_id, ACCOUNTS.c.viewer_id).where(
+    ACCOUNTS.c.org_id == bindparam("org_id"),
+    ACCOUNTS.c.platform == bindparam("platform"),
+    ACCOUNTS.c.platform_user_id.in_(bindparam("user_ids", expanding=True)),
+)
 
 
 class InsufficientPoints(ValidationFailed):
@@ -127,11 +153,7 @@ def _stored_accounts(
     found: dict[tuple[str, str], str] = {}
     for platform, user_ids in by_platform.items():
         rows = uow.session.execute(
-            select(ACCOUNTS.c.platform_user_id, ACCOUNTS.c.viewer_id).where(
-                ACCOUNTS.c.org_id == org_id,
-                ACCOUNTS.c.platform == platform,
-                ACCOUNTS.c.platform_user_id.in_(user_ids),
-            )
+            ACCOUNTS_BY_ID, {"org_id": org_id, "platform": platform, "user_ids": user_ids}
         )
         found.update(((platform, user_id), viewer) for user_id, viewer in rows)
     return found
@@ -231,13 +253,7 @@ def find_account(uow: UnitOfWork, *, org_id: str, platform: str, name: str) -> s
     """Return the viewer id of the account with this name on a platform, if known."""
     with uow:
         found = uow.session.scalar(
-            select(ACCOUNTS.c.viewer_id)
-            .where(
-                ACCOUNTS.c.org_id == org_id,
-                ACCOUNTS.c.platform == platform,
-                ACCOUNTS.c.name_key == _name_key(name),
-            )
-            .limit(1)
+            ACCOUNT_BY_NAME, {"org_id": org_id, "platform": platform, "name_key": _name_key(name)}
         )
     return None if found is None else str(found)
 
@@ -285,11 +301,7 @@ def credit(
 
 
 def _add(uow: UnitOfWork, org_id: str, viewer_id: str, amount: int) -> None:
-    changed = uow.session.execute(
-        update(VIEWERS)
-        .where(VIEWERS.c.org_id == org_id, VIEWERS.c.id == viewer_id)
-        .values(points=VIEWERS.c.points + amount)
-    )
+    changed = uow.session.execute(ADD_POINTS, {"org": org_id, "viewer": viewer_id, "n": amount})
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise NotFound("no such viewer")
 
@@ -312,11 +324,7 @@ def debit(
 
 
 def _take(uow: UnitOfWork, org_id: str, viewer_id: str, amount: int) -> None:
-    changed = uow.session.execute(
-        update(VIEWERS)
-        .where(VIEWERS.c.org_id == org_id, VIEWERS.c.id == viewer_id, VIEWERS.c.points >= amount)
-        .values(points=VIEWERS.c.points - amount)
-    )
+    changed = uow.session.execute(TAKE_POINTS, {"org": org_id, "viewer": viewer_id, "n": amount})
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise InsufficientPoints(f"not enough points for {amount}")
 
@@ -341,25 +349,36 @@ def transfer(
         uow.commit()
 
 
+_NEXT_STREAK = case(
+    (VIEWERS.c.daily_last == bindparam("yesterday"), VIEWERS.c.daily_streak + 1), else_=1
+)
+# One statement claims the day, extends or restarts the streak and pays: the WHERE lets only
+# the first claim of a day through, however many race.
+CLAIM_DAILY = (
+    update(VIEWERS)
+    .where(
+        *_THIS_VIEWER,
+        VIEWERS.c.daily_last.is_(None) | (VIEWERS.c.daily_last < bindparam("today")),
+    )
+    .values(
+        daily_streak=_NEXT_STREAK,
+        daily_last=bindparam("today"),
+        points=VIEWERS.c.points + DAILY_BASE + (_NEXT_STREAK // 7) * DAILY_STREAK_BONUS,
+    )
+    .returning(VIEWERS.c.daily_streak)
+)
+
+
 def claim_daily(uow: UnitOfWork, *, org_id: str, viewer_id: str, today: date) -> DailyClaim:
     """Pay the daily bonus once per day; a claim the day after the last extends the streak."""
-    yesterday = today - timedelta(days=1)
+    params = {
+        "org": org_id,
+        "viewer": viewer_id,
+        "today": today,
+        "yesterday": today - timedelta(days=1),
+    }
     with uow:
-        claimed = uow.session.execute(
-            update(VIEWERS)
-            .where(
-                VIEWERS.c.org_id == org_id,
-                VIEWERS.c.id == viewer_id,
-                (VIEWERS.c.daily_last.is_(None)) | (VIEWERS.c.daily_last < today),
-            )
-            .values(
-                daily_streak=case(
-                    (VIEWERS.c.daily_last == yesterday, VIEWERS.c.daily_streak + 1), else_=1
-                ),
-                daily_last=today,
-            )
-            .returning(VIEWERS.c.daily_streak)
-        ).first()
+        claimed = uow.session.execute(CLAIM_DAILY, params).first()
         if claimed is None:
             streak = uow.session.scalar(
                 select(VIEWERS.c.daily_streak).where(VIEWERS.c.id == viewer_id)
@@ -368,7 +387,6 @@ def claim_daily(uow: UnitOfWork, *, org_id: str, viewer_id: str, today: date) ->
             return DailyClaim(paid=0, streak=int(streak or 0), next_at=tomorrow)
         streak = int(claimed.daily_streak)
         paid = daily_amount(streak)
-        _add(uow, org_id, viewer_id, paid)
         _ledger(uow, org_id, viewer_id, paid, "daily", note=f"streak {streak}")
         uow.commit()
     return DailyClaim(paid=paid, streak=streak, next_at=None)
@@ -434,11 +452,13 @@ def count_clip(uow: UnitOfWork, *, org_id: str, viewer_id: str) -> None:
 def standing(uow: UnitOfWork, *, org_id: str, viewer_id: str) -> Standing:
     """Return a viewer's balance and level."""
     with uow:
-        row = uow.session.execute(
-            select(VIEWERS).where(VIEWERS.c.org_id == org_id, VIEWERS.c.id == viewer_id)
-        ).first()
+        row = uow.session.execute(READ_VIEWER, {"org": org_id, "viewer": viewer_id}).first()
     if row is None:
         raise NotFound("no such viewer")
+    return _standing(row)
+
+
+def _standing(row: Row[Any]) -> Standing:
     level, into, needed = level_of(int(row.xp))
     return Standing(
         viewer_id=row.id,
@@ -468,20 +488,7 @@ def leaderboard(uow: UnitOfWork, *, org_id: str, metric: str, limit: int) -> lis
             .order_by(column.desc(), VIEWERS.c.created_at)
             .limit(limit)
         ).all()
-    return [
-        Standing(
-            viewer_id=row.id,
-            name=row.display_name,
-            points=int(row.points),
-            xp=int(row.xp),
-            level=level_of(int(row.xp))[0],
-            xp_into_level=level_of(int(row.xp))[1],
-            xp_for_next=level_of(int(row.xp))[2],
-            clips=int(row.clips),
-            daily_streak=int(row.daily_streak),
-        )
-        for row in rows
-    ]
+    return [_standing(row) for row in rows]
 
 
 def start_link(uow: UnitOfWork, *, org_id: str, viewer_id: str, platform: str) -> str:

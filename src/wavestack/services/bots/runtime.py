@@ -36,7 +36,7 @@ from wavestack.services.bots.engine import (
 )
 from wavestack.services.bots.settings import BotSettings
 from wavestack.services.bots.toggles import disabled_commands
-from wavestack.services.social_ingest import MessageEvent, PlatformEventIn, StoredMessage
+from wavestack.services.social_ingest import Ingested, MessageEvent, PlatformEventIn
 
 log = get_logger(__name__)
 
@@ -135,6 +135,10 @@ class Context:
         """A unit of work of the bot's database."""
         return self.bot.uow()
 
+    def read(self) -> UnitOfWork:
+        """A read-only unit of work (on SQLite it leaves the one writer alone)."""
+        return self.bot.uow(write=False)
+
     def pay(self, amount: int, reason: str) -> None:
         """Pay the caller a prize; it is written with the next batch (credits cannot fail)."""
         self.bot.earn(self.account, Accrual(points=amount), reason)
@@ -158,6 +162,13 @@ class Context:
         return self.bot.ports.obs
 
 
+class UowFactory(Protocol):
+    """Opens units of work, for writing or only reading."""
+
+    def __call__(self, *, write: bool = True) -> UnitOfWork:
+        """A new unit of work."""
+
+
 Listener = Callable[[Context], str | None]
 Ticker = Callable[[], object]
 
@@ -169,14 +180,14 @@ class ChatBot:
         self,
         *,
         org_id: str,
-        uow: Callable[[], UnitOfWork],
+        uow: UowFactory,
         ports: Ports,
         commands: list[Command],
         settings: BotSettings | None = None,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
-        on_stored: Callable[[list[StoredMessage]], None] | None = None,
+        on_stored: Callable[[Ingested], None] | None = None,
     ) -> None:
         self.org_id = org_id
         self.uow = uow
@@ -398,7 +409,7 @@ class ChatBot:
         key = (platform, channel_id)
         if key not in self._disabled:
             self._disabled[key] = disabled_commands(
-                self.uow(), org_id=self.org_id, platform=platform, channel_id=channel_id
+                self.uow(write=False), org_id=self.org_id, platform=platform, channel_id=channel_id
             )
         return self._disabled[key]
 
@@ -426,9 +437,7 @@ class ChatBot:
         try:
             with self.uow() as uow:
                 stored = (
-                    social_ingest.ingest(uow, org_id=self.org_id, events=events).messages
-                    if events
-                    else []
+                    social_ingest.ingest(uow, org_id=self.org_id, events=events) if events else None
                 )
                 viewers = self._write_accruals(uow, accrued) if accrued else {}
                 uow.commit()

@@ -1,7 +1,7 @@
 """Social ingest: chat messages from every platform in one shape. Others use these functions.
 
 A chat pipeline stores what a platform reports with `ingest` (its unit of work commits), then
-hands `Ingested.messages` to `announce` for the live stream; `delete_messages` records removals
+hands the `Ingested` result to `announce` for the live stream; `delete_messages` records removals
 and `record_events` raids, subscriptions and the like.
 """
 

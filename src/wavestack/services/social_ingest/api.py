@@ -55,9 +55,9 @@ async def ingest(
     done = await call_db(
         request, service.ingest, container.uow(), org_id=caller.org_id, events=events
     )
-    if done.messages:
+    if done:
         # After the commit; on a thread because publishing to Redis waits on the network.
-        await run_in_threadpool(service.announce, container.bus, caller.org_id, done.messages)
+        await run_in_threadpool(service.announce, container.bus, caller.org_id, done)
     return json_response(done.result)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -21,15 +22,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import table as sa_table
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from wavestack.kernel.bus import LiveBus
 from wavestack.kernel.clock import as_utc, utcnow
 from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.logging import get_logger
 from wavestack.kernel.messages import Envelope
-from wavestack.kernel.queries import insert_new, table_of
+from wavestack.kernel.queries import insert_new, insert_new_returning, table_of
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.social_ingest.models import ChatMessage, PlatformEvent
 from wavestack.services.social_ingest.schemas import (
@@ -87,45 +86,57 @@ def _row(org_id: str, event: MessageEvent, now: datetime) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
 class Ingested:
     """What `ingest` did: the counts `POST /api/v1/ingest` answers, and what to `announce`."""
 
-    result: IngestResult
-    # The messages this call stored or edited, in batch order: not those another concurrent
-    # copy of the batch stored first, nor repeats, nor messages deleted before.
-    messages: list[StoredMessage]
+    def __init__(
+        self,
+        result: IngestResult,
+        changed: list[MessageEvent],
+        edited: dict[tuple[str, str], StoredMessage],
+    ) -> None:
+        self.result = result
+        self._changed = changed
+        self._edited = edited
 
+    def __bool__(self) -> bool:
+        return bool(self._changed)
 
-def _insert_new(session: Session, rows: list[dict[str, object]]) -> set[tuple[str, str]]:
-    """Insert rows, skipping stored ones; return the (platform, message id) that went in.
+    @functools.cached_property
+    def messages(self) -> list[StoredMessage]:
+        """The messages this call stored or edited, in batch order: not those another
+        concurrent copy of the batch stored first, nor repeats, nor messages deleted before.
 
-    Like `kernel.queries.insert_new`, but it tells which rows: when copies of a batch race,
-    only the copy that stored a message announces it.
-    """
-    if not rows:
-        return set()
-    build = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        build(MESSAGES)
-        .on_conflict_do_nothing()
-        .returning(MESSAGES.c.platform, MESSAGES.c.platform_message_id)
-    )
-    return {(platform, message_id) for platform, message_id in session.execute(statement, rows)}
+        Built on first use: a pipeline with nobody listening never pays for them.
+        """
+        return [self._edited.get((e.platform, e.id)) or _from_event(e) for e in self._changed]
 
 
 def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> Ingested:
     """Store messages; a repeat is skipped, a repeat with new text is an edit.
 
     A message deleted earlier stays deleted: its repeats, edited or not, count as duplicates.
-    Pass `Ingested.messages` to `announce` once the transaction has committed.
+    Pass the result to `announce` once the transaction has committed.
     """
     latest: dict[tuple[str, str], MessageEvent] = {(e.platform, e.id): e for e in events}
-    by_platform: dict[str, list[str]] = {}  # the last copy of a message wins
-    for key in latest:
-        by_platform.setdefault(key[0], []).append(key[1])
     now = utcnow()
     with uow:
+        # Insert first: chat is almost all new messages, so one statement usually does it.
+        # Which rows went in, not just how many: when copies of a batch race, only the copy
+        # that stored a message announces it.
+        inserted = {
+            (row.platform, row.platform_message_id)
+            for row in insert_new_returning(
+                uow.session,
+                MESSAGES,
+                [_row(org_id, e, now) for e in latest.values()],
+                ("platform", "platform_message_id"),
+            )
+        }
+        by_platform: dict[str, list[str]] = {}  # repeats: maybe edits, maybe deleted
+        for key in latest:
+            if key not in inserted:
+                by_platform.setdefault(key[0], []).append(key[1])
         stored: dict[tuple[str, str], tuple[str, bool]] = {}  # key -> (text, deleted)
         for platform, message_ids in by_platform.items():
             # Equality on (org, platform) and IN on the id: a walk of the unique index.
@@ -142,9 +153,6 @@ def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> Inges
                 ((platform, message_id), (text, deleted_at is not None))
                 for message_id, text, deleted_at in found
             )
-        inserted = _insert_new(
-            uow.session, [_row(org_id, e, now) for key, e in latest.items() if key not in stored]
-        )
         edited: dict[tuple[str, str], StoredMessage] = {}
         for key, event in latest.items():
             if key not in stored:
@@ -167,11 +175,7 @@ def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> Inges
             if row is not None:
                 edited[key] = _stored(row)
         uow.commit()
-    changed = [
-        edited[key] if key in edited else _from_event(event)
-        for key, event in latest.items()
-        if key in edited or key in inserted
-    ]
+    changed = [event for key, event in latest.items() if key in edited or key in inserted]
     accepted = len(inserted)
     return Ingested(
         IngestResult(
@@ -180,6 +184,7 @@ def ingest(uow: UnitOfWork, *, org_id: str, events: list[MessageEvent]) -> Inges
             edited=len(edited),
         ),
         changed,
+        edited,
     )
 
 
@@ -198,11 +203,12 @@ def _from_event(event: MessageEvent) -> StoredMessage:
 MESSAGES_STORED = "social_ingest.messages_stored"
 
 
-def announce(bus: LiveBus, org_id: str, messages: Sequence[StoredMessage]) -> None:
+def announce(bus: LiveBus, org_id: str, messages: Sequence[StoredMessage] | Ingested) -> None:
     """Tell live listeners (the message stream) about messages just stored or edited.
 
-    Call it after the transaction that stored them has committed, with `Ingested.messages`:
-    `done = ingest(uow, ...)` then `announce(container.bus, org_id, done.messages)`. When
+    Call it after the transaction that stored them has committed, with what `ingest` gave:
+    `done = ingest(uow, ...)` then `announce(container.bus, org_id, done)` (the messages are
+    only built when someone listens). When
     `ingest` ran inside an outer unit of work, announce after that one commits. Publishes
     one envelope of type `social_ingest.messages_stored` with data `{"messages": [...]}`,
     each message as `GET /api/v1/messages` shows it. Best effort like the bus itself: nothing
@@ -215,10 +221,11 @@ def announce(bus: LiveBus, org_id: str, messages: Sequence[StoredMessage]) -> No
         # Turning every message into JSON costs more than storing it: skip it for nobody.
         if not bus.has_listeners():
             return
-        data = {"messages": [m.model_dump(mode="json", by_alias=True) for m in messages]}
+        stored = messages.messages if isinstance(messages, Ingested) else messages
+        data = {"messages": [m.model_dump(mode="json", by_alias=True) for m in stored]}
         bus.publish(Envelope(type=MESSAGES_STORED, org_id=org_id, data=data))
     except Exception:
-        log.exception("announcing stored messages failed", messages=len(messages))
+        log.exception("announcing stored messages failed")
 
 
 # SQLite allows 32766 bound parameters per statement; stay well below.
