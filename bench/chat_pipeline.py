@@ -1,12 +1,13 @@
 """The chat pipeline: synthetic chat from many users through ingest, commands and the economy.
 
-Messages (90 % plain chat with emotes, 10 % commands: !points, !roll, !8ball, !coinflip, !daily,
-!give, !trivia answers) go through `ChatBot.handle` exactly as a platform adapter hands them
+Messages (by default 90 % plain chat with emotes, 10 % commands: !points, !roll, !8ball,
+!coinflip, !daily, !level, and 1 % !give) go through `ChatBot.handle` exactly as a platform adapter hands them
 over; messages and earnings are written in batches. It reports messages per second of process
 CPU (one core: the pipeline is one thread) and the latency of `handle` per message, including
 the flushes that happen inline.
 
-    python bench/chat_pipeline.py --messages 200000 --users 10000 [--postgres postgresql://...]
+    python bench/chat_pipeline.py --messages 200000 --users 10000 [--commands 0.10]
+                                  [--postgres postgresql://...]
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ WORDS = "gg nice play what was that clip it lol no way chat is wild today let's 
 COMMANDS = ["!points", "!roll 2 6", "!8ball will we win?", "!coinflip heads", "!daily", "!level"]
 
 
-def synthetic_chat(count: int, users: int, rng: random.Random) -> list[MessageEvent]:
+def synthetic_chat(
+    count: int, users: int, command_share: float, rng: random.Random
+) -> list[MessageEvent]:
     """Chat from `users` viewers over a simulated stream."""
     start = datetime(2026, 11, 1, 18, tzinfo=UTC)
     roles = [None] * 8 + ["subscriber", "vip"]
@@ -44,9 +47,9 @@ def synthetic_chat(count: int, users: int, rng: random.Random) -> list[MessageEv
     for n in range(count):
         author = authors[rng.randrange(users)]
         roll = rng.random()
-        if roll < 0.10:
+        if roll < command_share:
             text = rng.choice(COMMANDS)
-        elif roll < 0.11:
+        elif roll < command_share * 1.1:
             text = f"!give viewer{rng.randrange(users)} 1"
         else:
             text = " ".join(rng.choices(WORDS, k=rng.randint(2, 10)))
@@ -69,10 +72,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--commands", type=float, default=0.10, help="share of commands")
     parser.add_argument("--postgres", help="PostgreSQL URL (default: SQLite in a temp dir)")
     args = parser.parse_args()
     rng = random.Random(7)
-    events = synthetic_chat(args.messages, args.users, rng)
+    events = synthetic_chat(args.messages, args.users, args.commands, rng)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             data_dir=Path(tmp), database_url=args.postgres, log_level="WARNING", env="test"
@@ -106,6 +110,7 @@ def main() -> None:
         "backend": "postgresql" if args.postgres else "sqlite",
         "messages": args.messages,
         "users": args.users,
+        "command_share": args.commands,
         "replies": len(chat.sent),
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
