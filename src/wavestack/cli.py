@@ -133,6 +133,7 @@ def up(
             f"Database   {container.db.engine.url.render_as_string(hide_password=True)}",
             f"Jobs       {'Redis' if settings.redis_url else 'SQLite (in-process workers)'}",
             f"Processes  {settings.api_workers} API process(es)",
+            f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
         ]
         if first is not None:
             lines += [

@@ -258,3 +258,41 @@ def test_messages_are_stored_in_batches_and_announced(
     assert seen
     assert seen[0].type == social_ingest.MESSAGES_STORED
     assert len(seen[0].data["messages"]) == 2
+
+
+def test_auto_role_on_join(container: Container, tenant: Tenant) -> None:
+    chat = ChatHarness(container, tenant.org_id, settings=BotSettings(auto_role="Community"))
+    assert chat.event("member_join", user="newbie", platform="discord") == ["Welcome, newbie!"]
+    assert chat.chats["discord"].roles == [("chan", "discord-newbie", "Community")]
+
+
+def test_auto_clip_when_chat_erupts(container: Container, tenant: Tenant) -> None:
+    started: list[float] = []
+
+    def starter(source: str, start: float, duration: float, title: str | None) -> str:
+        started.append(start)
+        return f"auto-{len(started)}-0000"
+
+    chat = ChatHarness(container, tenant.org_id, settings=BotSettings(clip_source="live.m3u8"))
+    chat.bot.ports.clip = starter
+    channel = chat.streams["twitch"].channel("chan")
+    chat.event("stream_start", user=None)
+    chat.clocks.advance(300)
+    channel.viewers = 5
+    for user in ("a", "b", "c"):
+        assert chat.say("POG that was insane", user=user) == []  # too few viewers
+    channel.viewers = 50
+    chat.clocks.advance(31)  # the earlier shouts left the window
+    assert chat.say("pog", user="a") == []
+    assert chat.say("pog pog", user="a") == []  # one chatter counts once
+    assert chat.say("clip it", user="b") == []
+    assert chat.say("clipboard is not a keyword", user="d") == []
+    reply = chat.one("that needs a highlight", user="c")
+    assert reply == "Chat went wild: auto-clipping the last 30s (job auto-1-0)"
+    assert started == [331 - 30]
+    for user in ("e", "f", "g"):
+        assert chat.say("POG", user=user) == []  # 60 s cooldown
+    chat.clocks.advance(61)
+    for user in ("h", "i"):
+        chat.say("pog", user=user)
+    assert chat.one("pog", user="j").startswith("Chat went wild")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
@@ -37,6 +37,16 @@ DEFAULT_HYPE_WORDS = [
 # fmt: on
 
 
+def _lowercase_words(value: object) -> object:
+    if isinstance(value, str):
+        return [word.strip().lower() for word in value.split(",") if word.strip()]
+    return value
+
+
+# A setting holding words, written in the environment as `a, b, c`.
+WordList = Annotated[list[str], NoDecode, BeforeValidator(_lowercase_words)]
+
+
 class HighlightSettings(BaseSettings):
     """Windows and thresholds of highlight detection."""
 
@@ -62,17 +72,10 @@ class HighlightSettings(BaseSettings):
     loudness_db: float = Field(
         8.0, gt=0, description="Rise in dB over a steady baseline that counts as a peak."
     )
-    keywords: Annotated[list[str], NoDecode] = Field(
+    keywords: WordList = Field(
         default_factory=lambda: list(DEFAULT_HYPE_WORDS),
         description="Hype words and emotes counted in chat, comma-separated.",
     )
-
-    @field_validator("keywords", mode="before")
-    @classmethod
-    def _split_words(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [word.strip().lower() for word in value.split(",") if word.strip()]
-        return value
 
 
 class Settings(BaseSettings):

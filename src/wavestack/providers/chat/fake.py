@@ -26,6 +26,7 @@ class FakeChat:
         self.sent: list[Sent] = []
         self.deleted: list[tuple[str, str]] = []
         self.timeouts: list[tuple[str, str, int, str]] = []
+        self.roles: list[tuple[str, str, str]] = []
         self._on_send = on_send
 
     def send(self, channel_id: str, text: str, *, reply_to: str | None = None) -> None:
@@ -42,6 +43,10 @@ class FakeChat:
     def timeout(self, channel_id: str, user_id: str, seconds: int, reason: str) -> None:
         """Remember the timeout."""
         self.timeouts.append((channel_id, user_id, seconds, reason))
+
+    def assign_role(self, channel_id: str, user_id: str, role: str) -> None:
+        """Remember the role."""
+        self.roles.append((channel_id, user_id, role))
 
 
 @dataclass

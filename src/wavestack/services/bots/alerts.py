@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from wavestack.kernel.logging import get_logger
 from wavestack.providers.chat import PlatformError
 from wavestack.services.bots.economy import AccountRef, Accrual
 from wavestack.services.bots.engine import Level
 from wavestack.services.bots.runtime import ChatBot
 from wavestack.services.social_ingest import PlatformEventIn
+
+log = get_logger(__name__)
 
 
 def thanks(bot: ChatBot, event: PlatformEventIn) -> str | None:
@@ -31,8 +34,19 @@ def thanks(bot: ChatBot, event: PlatformEventIn) -> str | None:
             line += " " + _shoutout(bot, event)
         return line
     if kind == "member_join":
+        _give_join_role(bot, event)
         return bot.settings.welcome_message.replace("$(user)", name)
     return None
+
+
+def _give_join_role(bot: ChatBot, event: PlatformEventIn) -> None:
+    chat = bot.ports.chat.get(event.platform)
+    if bot.settings.auto_role is None or chat is None or event.user_id is None:
+        return
+    try:
+        chat.assign_role(event.channel_id, event.user_id, bot.settings.auto_role)
+    except PlatformError as exc:
+        log.warning("auto role failed", platform=event.platform, error=str(exc))
 
 
 def _shoutout(bot: ChatBot, event: PlatformEventIn) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Annotated
 
-from wavestack.kernel.errors import ValidationFailed
 from wavestack.services.bots import economy
 from wavestack.services.bots.custom import uptime_of
 from wavestack.services.bots.engine import (
@@ -26,7 +25,6 @@ EIGHT_BALL = files("wavestack.services.bots").joinpath("data/eightball.txt").rea
 ANSWERS = [line for line in EIGHT_BALL if line.strip()]
 COINFLIP_WIN = 10
 RPS_WIN, RPS_TIE = 15, 5
-CLIP_MADE = 5
 BEATS = {"rock": "scissors", "paper": "rock", "scissors": "paper"}
 
 
@@ -310,40 +308,6 @@ def stop_stream(ctx: Context) -> str:
     return "stream stopped. Thanks for watching!"
 
 
-@command("clip", global_cooldown=30)
-def clip(
-    ctx: Context,
-    duration: Annotated[int, Range(5, 60)] = 30,
-    offset: Annotated[int, Range(0, 300)] = 30,
-    title: Annotated[str, Text(120)] = "",
-) -> str:
-    """Clip the last moments of the stream."""
-    starter = ctx.bot.ports.clip
-    if starter is None or not ctx.bot.settings.clip_source:
-        return f"@{ctx.user} no stream source is set, so I can't clip (WAVESTACK_BOTS_CLIP_SOURCE)"
-    since = ctx.bot.live_since(ctx.platform, ctx.channel_id)
-    if since is None:
-        control = ctx.bot.ports.stream.get(ctx.platform)
-        info = control.stream_info(ctx.channel_id) if control is not None else None
-        since = info.started_at if info is not None and info.live else None
-    if since is None:
-        return f"@{ctx.user} the stream is not live, nothing to clip"
-    elapsed = (ctx.bot.clock() - since).total_seconds()
-    start = max(0.0, elapsed - offset)
-    try:
-        job_id = starter(ctx.bot.settings.clip_source, start, float(duration), title or None)
-    except ValidationFailed as exc:
-        return f"@{ctx.user} couldn't clip: {exc.message}"
-    viewer_id = ctx.viewer_id()
-    with ctx.uow() as uow:
-        economy.credit(
-            uow, org_id=ctx.bot.org_id, viewer_id=viewer_id, amount=CLIP_MADE, reason="clip"
-        )
-        economy.count_clip(uow, org_id=ctx.bot.org_id, viewer_id=viewer_id)
-        uow.commit()
-    return f"@{ctx.user} clipping {duration}s (job {job_id[:8]}), +{CLIP_MADE} points"
-
-
 COMMANDS: list[Command] = [
     points,
     level,
@@ -367,5 +331,4 @@ COMMANDS: list[Command] = [
     source,
     start_stream,
     stop_stream,
-    clip,
 ]

@@ -235,11 +235,7 @@ def _points(ctx: Context, arg: str, args: list[str], count: int) -> str:
 
 def uptime_of(ctx: Context) -> str:
     """How long the channel has been live, or 'offline'."""
-    control = ctx.bot.ports.stream.get(ctx.platform)
-    started = ctx.bot.live_since(ctx.platform, ctx.channel_id)
-    if started is None and control is not None:
-        info = control.stream_info(ctx.channel_id)
-        started = info.started_at if info.live else None
+    started = ctx.bot.stream_started(ctx.platform, ctx.channel_id)
     if started is None:
         return "offline"
     return _duration(ctx.bot.clock() - started)

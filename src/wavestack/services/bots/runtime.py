@@ -375,6 +375,15 @@ class ChatBot:
         """When the channel went live, if it is live (as its events said)."""
         return self._live.get((platform, channel_id))
 
+    def stream_started(self, platform: str, channel_id: str) -> datetime | None:
+        """When the channel's stream started, from its events or else from the platform."""
+        since = self.live_since(platform, channel_id)
+        control = self.ports.stream.get(platform)
+        if since is None and control is not None:
+            info = control.stream_info(channel_id)
+            since = info.started_at if info.live else None
+        return since
+
     def live_channels(self) -> list[tuple[str, str]]:
         """The (platform, channel) pairs live now."""
         return list(self._live)

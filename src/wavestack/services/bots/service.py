@@ -13,6 +13,7 @@ from wavestack.providers.obs.fake import FakeObs
 from wavestack.services import clipper, social_ingest
 from wavestack.services.bots import (
     alerts,
+    clips,
     commands,
     custom,
     games,
@@ -29,7 +30,7 @@ from wavestack.services.bots.settings import BotSettings
 if TYPE_CHECKING:
     from wavestack.bootstrap import Container
 
-FEATURES = (commands, custom, games, giveaways, polls, reminders, timers)
+FEATURES = (commands, clips, custom, games, giveaways, polls, reminders, timers)
 
 
 def all_commands() -> list[Command]:
@@ -84,7 +85,7 @@ def build_bot(
         **extra,
     )
     bot.custom = custom.run_custom
-    for feature in (games, giveaways, polls, reminders, timers, alerts):
+    for feature in (games, clips, giveaways, polls, reminders, timers, alerts):
         feature.install(bot)
     return bot
 

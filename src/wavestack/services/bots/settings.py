@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wavestack.kernel.config import WordList
+
 
 class BotSettings(BaseSettings):
     """`WAVESTACK_BOTS_*`: how the bots talk, pay and play."""
@@ -39,6 +41,22 @@ class BotSettings(BaseSettings):
     welcome_message: str = Field(
         "Welcome, $(user)!", max_length=500, description="Said when someone joins (Discord)."
     )
+    auto_role: str | None = Field(
+        None, max_length=100, description="Role given to members who join (Discord)."
+    )
+    auto_clip: bool = Field(
+        True, description="Clip when several chatters shout a hype word at once (needs a source)."
+    )
+    auto_clip_keywords: WordList = Field(
+        default_factory=lambda: ["pog", "clip", "clipped", "highlight"],
+        description="Words that count toward an auto-clip, comma-separated.",
+    )
+    auto_clip_chatters: int = Field(
+        3, ge=1, description="Distinct chatters saying a keyword within the window."
+    )
+    auto_clip_window_seconds: float = Field(30, gt=0, description="The auto-clip window.")
+    auto_clip_cooldown_seconds: float = Field(60, ge=0, description="Time between auto-clips.")
+    auto_clip_min_viewers: int = Field(10, ge=0, description="Viewers a stream needs to auto-clip.")
     flush_interval_seconds: float = Field(
         0.5, gt=0, description="How often buffered messages and earnings are written."
     )
