@@ -1,8 +1,8 @@
 """The chat pipeline: synthetic chat from many users through ingest, commands and the economy.
 
 Messages (by default 90 % plain chat with emotes, 10 % commands: !points, !roll, !8ball,
-!coinflip, !daily, !level, and 1 % !give) go through `ChatBot.handle` exactly as a platform adapter hands them
-over; messages and earnings are written in batches. It reports messages per second of process
+!coinflip, !daily, !level, and 1 % !give) go through `ChatBot.handle` exactly as a platform
+adapter hands them over; messages and earnings are written in batches. It reports messages per second of process
 CPU (one core: the pipeline is one thread) and the latency of `handle` per message, including
 the flushes that happen inline.
 
@@ -29,7 +29,12 @@ from wavestack.services import auth, bots
 from wavestack.services.social_ingest import AuthorRef, ChannelRef, MessageEvent
 
 EMOTES = ["KEKW", "PogChamp", "LUL", "Kappa", "monkaS", "Sadge", "catJAM", "EZ"]
-WORDS = "gg nice play what was that clip it lol no way chat is wild today let's go again".split()
+# fmt: off
+WORDS = [
+    "gg", "nice", "play", "what", "was", "that", "clip", "it", "lol", "no", "way", "chat", "is",
+    "wild", "today", "let's", "go", "again",
+]
+# fmt: on
 COMMANDS = ["!points", "!roll 2 6", "!8ball will we win?", "!coinflip heads", "!daily", "!level"]
 
 
