@@ -2,9 +2,9 @@
 
 Messages (by default 90 % plain chat with emotes, 10 % commands: !points, !roll, !8ball,
 !coinflip, !daily, !level, and 1 % !give) go through `ChatBot.handle` exactly as a platform
-adapter hands them over; messages and earnings are written in batches. It reports messages per second of process
-CPU (one core: the pipeline is one thread) and the latency of `handle` per message, including
-the flushes that happen inline.
+adapter hands them over; messages and earnings are written in batches. It reports messages
+per second of process CPU (one core: the pipeline is one thread) and the latency of `handle`
+per message, including the flushes that happen inline.
 
     python bench/chat_pipeline.py --messages 200000 --users 10000 [--commands 0.10]
                                   [--postgres postgresql://...]
