@@ -81,11 +81,12 @@ class ChatHarness:
         platform: str = "twitch",
         channel: str = "chan",
         meta: dict[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> list[str]:
         """Send a chat message; returns the bot's new messages on that platform."""
         self.bot.handle(
             MessageEvent(
-                id=new_id(),
+                id=message_id or new_id(),
                 platform=platform,  # type: ignore[arg-type]
                 channel=ChannelRef(id=channel, name=channel),
                 author=AuthorRef(

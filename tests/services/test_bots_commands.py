@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from chat_harness import ChatHarness
-from support import Tenant
+from support import SyncASGIClient, Tenant, make_tenant
 from wavestack.bootstrap import Container
 from wavestack.services.bots import BotSettings, Verdict
 from wavestack.services.bots.engine import Level
@@ -296,3 +298,46 @@ def test_auto_clip_when_chat_erupts(container: Container, tenant: Tenant) -> Non
     for user in ("h", "i"):
         chat.say("pog", user=user)
     assert chat.one("pog", user="j").startswith("Chat went wild")
+
+
+def test_clip_runs_a_clipper_job_end_to_end(settings: Any, namespace: str) -> None:
+    from wavestack.bootstrap import bootstrap
+    from wavestack.providers.transcode.fake import FakeTranscoder
+    from wavestack.services import clipper
+
+    fake = FakeTranscoder()
+    container = bootstrap(settings, namespace=namespace, immediate_jobs=True, transcoder=fake)
+    try:
+        tenant = make_tenant(container, "Clips")
+        root = container.settings.resolved_media_roots[0]
+        root.mkdir(parents=True)
+        (root / "live.mkv").write_bytes(b"a recording the fake knows")
+        fake.add(root / "live.mkv", duration=3600)
+        chat = ChatHarness(container, tenant.org_id, settings=BotSettings(clip_source="live.mkv"))
+        chat.event("stream_start", user=None)
+        chat.clocks.advance(1200)
+        reply = chat.one("!clip 20 60", user="bob")
+        assert reply.startswith("@bob clipping 20s (job ")
+        job_prefix = reply.split("job ")[1].split(")")[0]
+        (cut,) = fake.cuts
+        assert (cut.start, cut.duration) == (1140.0, 20.0)  # 20 min live, 60 s back
+        with container.uow(write=False) as uow:
+            (job_id,) = uow.session.scalars(text("SELECT id FROM clipper_jobs")).all()
+        assert job_id.startswith(job_prefix)
+        status = clipper.get_status(container.uow(write=False), org_id=tenant.org_id, job_id=job_id)
+        assert status.status == "complete"
+        assert chat.points("bob") == 1 + 5
+        assert "bob (1 clips)" in chat.one("!leaderboard clips", user="carol")
+    finally:
+        container.close()
+
+
+def test_a_message_deleted_on_the_platform_leaves_the_store(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    chat = ChatHarness(container, tenant.org_id)
+    chat.say("buy followers at spam.example", user="spammer", message_id="spam-1")
+    chat.say("hello", user="friend")
+    chat.bot.message_deleted("twitch", "spam-1")  # still in the buffer: written, then removed
+    listed = api.get("/api/v1/messages?platform=twitch", headers=tenant.headers).json()
+    assert [m["text"] for m in listed["messages"]] == ["hello"]

@@ -371,6 +371,13 @@ class ChatBot:
             if text:
                 self.say(event.platform, event.channel_id, text)
 
+    def message_deleted(self, platform: str, message_id: str) -> None:
+        """A moderator removed a message on the platform: it leaves search and analytics."""
+        self.flush()  # it may still be waiting in the buffer
+        social_ingest.delete_messages(
+            self.uow(), org_id=self.org_id, platform=platform, message_ids=[message_id]
+        )
+
     def live_since(self, platform: str, channel_id: str) -> datetime | None:
         """When the channel went live, if it is live (as its events said)."""
         return self._live.get((platform, channel_id))
