@@ -30,18 +30,9 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 def _viewer(uow: UnitOfWork, org_id: str, viewer_id: str) -> ViewerOut:
     standing = economy.standing(uow, org_id=org_id, viewer_id=viewer_id)
     accounts = economy.accounts_of(uow, org_id=org_id, viewer_id=viewer_id)
-    return ViewerOut(
-        viewer_id=standing.viewer_id,
-        name=standing.name,
-        points=standing.points,
-        xp=standing.xp,
-        level=standing.level,
-        xp_into_level=standing.xp_into_level,
-        xp_for_next=standing.xp_for_next,
-        clips=standing.clips,
-        daily_streak=standing.daily_streak,
-        accounts=[AccountOut(platform=p, name=n) for p, n in accounts],
-    )
+    viewer = ViewerOut.model_validate(standing)
+    viewer.accounts = [AccountOut(platform=p, name=n) for p, n in accounts]
+    return viewer
 
 
 @router.post("/import", response_model=ImportReport)
@@ -82,20 +73,7 @@ async def leaderboard(
     top = await call_db(
         request, economy.leaderboard, uow, org_id=caller.org_id, metric=metric, limit=limit
     )
-    viewers = [
-        ViewerOut(
-            viewer_id=s.viewer_id,
-            name=s.name,
-            points=s.points,
-            xp=s.xp,
-            level=s.level,
-            xp_into_level=s.xp_into_level,
-            xp_for_next=s.xp_for_next,
-            clips=s.clips,
-            daily_streak=s.daily_streak,
-        )
-        for s in top
-    ]
+    viewers = [ViewerOut.model_validate(standing) for standing in top]
     return json_response(Leaderboard(metric=metric, viewers=viewers))
 
 

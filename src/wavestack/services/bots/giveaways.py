@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import Conflict
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
-from wavestack.services.bots import economy
+from wavestack.services.bots import economy, rounds
 from wavestack.services.bots.engine import (
     Choice,
     Command,
@@ -29,20 +29,8 @@ from wavestack.services.bots.engine import (
 from wavestack.services.bots.models import Giveaway, GiveawayEntry
 from wavestack.services.bots.runtime import ChatBot, Context
 
-GIVEAWAYS = table_of(Giveaway)
 ENTRIES = table_of(GiveawayEntry)
 LEVELS = tuple(level.name for level in Level)
-
-
-def _open_in(uow: UnitOfWork, ctx: Context) -> Giveaway | None:
-    return uow.session.scalars(
-        select(Giveaway).where(
-            Giveaway.org_id == ctx.bot.org_id,
-            Giveaway.platform == ctx.platform,
-            Giveaway.channel_id == ctx.channel_id,
-            Giveaway.status == "open",
-        )
-    ).first()
 
 
 @command("giveaway", permission=Level.moderator)
@@ -58,7 +46,7 @@ def giveaway(
     """Start a giveaway (entry rules: min_points=, role=, luck= for subscribers)."""
     ends_at = ctx.bot.clock() + timedelta(minutes=minutes)
     with ctx.uow() as uow:
-        if _open_in(uow, ctx) is not None:
+        if rounds.open_in(uow, Giveaway, ctx) is not None:
             raise Conflict("a giveaway is already running here; !endgiveaway first")
         uow.session.add(
             Giveaway(
@@ -95,7 +83,7 @@ def join(ctx: Context) -> str:
     """Enter the running giveaway."""
     viewer_id = ctx.viewer_id()
     with ctx.uow() as uow:
-        running = _open_in(uow, ctx)
+        running = rounds.open_in(uow, Giveaway, ctx)
         if running is None:
             raise Refusal("no giveaway is running")
         if ctx.level < Level[running.required_role]:
@@ -128,7 +116,7 @@ def join(ctx: Context) -> str:
 def end_giveaway(ctx: Context) -> str | None:
     """Draw the running giveaway now."""
     with ctx.uow() as uow:
-        running = _open_in(uow, ctx)
+        running = rounds.open_in(uow, Giveaway, ctx)
         if running is None:
             raise Refusal("no giveaway is running")
         running.ends_at = ctx.bot.clock()
@@ -190,29 +178,15 @@ def _draw(
 
 def draw_due(bot: ChatBot, now: datetime | None = None) -> None:
     """Draw every giveaway of the bot's organization whose time is up, and announce winners."""
-    now = now or bot.clock()
-    with bot.uow() as uow:
-        due = uow.session.scalars(
-            select(Giveaway.id).where(
-                Giveaway.org_id == bot.org_id, Giveaway.status == "open", Giveaway.ends_at <= now
-            )
-        ).all()
-    for giveaway_id in due:
+    for giveaway_id in rounds.due(bot, Giveaway, now or bot.clock()):
         with bot.uow() as uow:
-            claimed = uow.session.execute(
-                update(GIVEAWAYS)
-                .where(GIVEAWAYS.c.id == giveaway_id, GIVEAWAYS.c.status == "open")
-                .values(status="closed")
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                continue  # another process drew it
-            row = uow.session.get(Giveaway, giveaway_id)
+            row = rounds.close(uow, Giveaway, giveaway_id)
             if row is None:
-                continue
+                continue  # another process drew it
             winners = _draw(bot, uow, row, row.winners, exclude=set())
             row.drawn = winners
-            uow.commit()
             platform, channel_id, prize = row.platform, row.channel_id, row.prize
+            uow.commit()
         if winners:
             text = f"The giveaway for {prize} is over! Winner{'s' if len(winners) > 1 else ''}: "
             bot.say(platform, channel_id, text + ", ".join(winners))

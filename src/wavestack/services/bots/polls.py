@@ -6,29 +6,18 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from wavestack.kernel.errors import Conflict
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import table_of
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.bots import rounds
 from wavestack.services.bots.engine import Command, Level, Range, Refusal, Text, UsageError, command
 from wavestack.services.bots.models import Poll, PollVote
 from wavestack.services.bots.runtime import ChatBot, Context
 
-POLLS = table_of(Poll)
 VOTES = table_of(PollVote)
-
-
-def _open_in(uow: UnitOfWork, ctx: Context) -> Poll | None:
-    return uow.session.scalars(
-        select(Poll).where(
-            Poll.org_id == ctx.bot.org_id,
-            Poll.platform == ctx.platform,
-            Poll.channel_id == ctx.channel_id,
-            Poll.status == "open",
-        )
-    ).first()
 
 
 @command("poll", permission=Level.moderator)
@@ -46,7 +35,7 @@ def poll(
     if len(parts[0]) > 300 or any(len(p) > 100 for p in parts[1:]):
         raise UsageError("keep the question under 300 and options under 100 characters")
     with ctx.uow() as uow:
-        if _open_in(uow, ctx) is not None:
+        if rounds.open_in(uow, Poll, ctx) is not None:
             raise Conflict("a poll is already running here; !endpoll first")
         uow.session.add(
             Poll(
@@ -71,7 +60,7 @@ def vote(ctx: Context, option: Annotated[int, Range(1, 10)]) -> str:
     """Vote in the running poll (voting again changes your vote)."""
     viewer_id = ctx.viewer_id()
     with ctx.uow() as uow:
-        running = _open_in(uow, ctx)
+        running = rounds.open_in(uow, Poll, ctx)
         if running is None:
             raise Refusal("no poll is running")
         if option > len(running.options):
@@ -91,7 +80,7 @@ def vote(ctx: Context, option: Annotated[int, Range(1, 10)]) -> str:
 def end_poll(ctx: Context) -> str | None:
     """Close the running poll now and show the result."""
     with ctx.uow() as uow:
-        running = _open_in(uow, ctx)
+        running = rounds.open_in(uow, Poll, ctx)
         if running is None:
             raise Refusal("no poll is running")
         running.ends_at = ctx.bot.clock()
@@ -108,23 +97,9 @@ def tally(uow: UnitOfWork, poll_id: str, options: list[str]) -> list[tuple[str, 
 
 def close_due(bot: ChatBot, now: datetime | None = None) -> None:
     """Close every poll whose time is up (once, whichever process gets there) and announce it."""
-    now = now or bot.clock()
-    with bot.uow() as uow:
-        due = uow.session.scalars(
-            select(POLLS.c.id).where(
-                POLLS.c.org_id == bot.org_id, POLLS.c.status == "open", POLLS.c.ends_at <= now
-            )
-        ).all()
-    for poll_id in due:
+    for poll_id in rounds.due(bot, Poll, now or bot.clock()):
         with bot.uow() as uow:
-            claimed = uow.session.execute(
-                update(POLLS)
-                .where(POLLS.c.id == poll_id, POLLS.c.status == "open")
-                .values(status="closed")
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            row = uow.session.get(Poll, poll_id)
+            row = rounds.close(uow, Poll, poll_id)
             if row is None:
                 continue
             results = tally(uow, poll_id, list(row.options))
