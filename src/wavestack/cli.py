@@ -481,7 +481,7 @@ def chat(
         def show(sent: Sent) -> None:
             line = f"bot> {sent.text}"
             if interactive:
-                console.print(f"[bold magenta]{line}[/bold magenta]")
+                console.print(line, style="bold magenta", highlight=False, markup=False)
             else:
                 typer.echo(line)
 

@@ -262,3 +262,20 @@ def test_platform_events_are_stored_once_and_filtered(
     )
     assert bad.status_code == 422
     assert api.get("/api/v1/events", headers=other_tenant.headers).json()["count"] == 0
+
+
+def test_search_ranks_among_the_newest_matches(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wavestack.services.social_ingest import service
+
+    texts = ["gg gg gg", "gg wp", "well gg", "gg nice", "gg ez"]
+    ingest(api, tenant, [event(n, text=text) for n, text in enumerate(texts)])
+    # Another organization's newer matches do not take the caller's places.
+    ingest(api, other_tenant, [event(10 + n, text="gg") for n in range(5)])
+    ranked = [m["text"] for m in search(api, tenant, "q=gg")]
+    assert ranked[0] == "gg gg gg"
+    assert sorted(ranked) == sorted(texts)
+    monkeypatch.setattr(service, "SEARCH_CANDIDATES", 3)
+    newest = [m["text"] for m in search(api, tenant, "q=gg")]
+    assert sorted(newest) == sorted(texts[2:])

@@ -381,7 +381,9 @@ def claim_daily(uow: UnitOfWork, *, org_id: str, viewer_id: str, today: date) ->
         claimed = uow.session.execute(CLAIM_DAILY, params).first()
         if claimed is None:
             streak = uow.session.scalar(
-                select(VIEWERS.c.daily_streak).where(VIEWERS.c.id == viewer_id)
+                select(VIEWERS.c.daily_streak).where(
+                    VIEWERS.c.org_id == org_id, VIEWERS.c.id == viewer_id
+                )
             )
             tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time())
             return DailyClaim(paid=0, streak=int(streak or 0), next_at=tomorrow)
@@ -548,7 +550,7 @@ def complete_link(uow: UnitOfWork, *, org_id: str, code: str, viewer_id: str) ->
             _ledger(uow, org_id, target, points, "link", note=f"joined {viewer_id}")
         uow.session.execute(
             update(VIEWERS)
-            .where(VIEWERS.c.id == target)
+            .where(VIEWERS.c.org_id == org_id, VIEWERS.c.id == target)
             .values(
                 xp=VIEWERS.c.xp + int(source.xp),
                 clips=VIEWERS.c.clips + int(source.clips),
@@ -557,7 +559,7 @@ def complete_link(uow: UnitOfWork, *, org_id: str, code: str, viewer_id: str) ->
         )
         uow.session.execute(
             update(VIEWERS)
-            .where(VIEWERS.c.id == viewer_id)
+            .where(VIEWERS.c.org_id == org_id, VIEWERS.c.id == viewer_id)
             .values(xp=0, clips=0, watch_seconds=0, merged_into=target)
         )
         uow.session.execute(

@@ -514,6 +514,9 @@ def leaderboard(
 _SEARCH_WORD = re.compile(r"\w+")
 _FTS = sa_table("social_ingest_messages_fts", column("rowid"))
 _SEARCH_VECTOR: ColumnElement[Any] = literal_column("social_ingest_messages.search")
+# Relevance is ranked among the newest matches, at most this many: a word in a third of a
+# million messages would otherwise be ranked a third of a million times per search.
+SEARCH_CANDIDATES = 2000
 
 
 def search_messages(
@@ -536,18 +539,35 @@ def search_messages(
     with uow:
         if uow.session.get_bind().dialect.name == "postgresql":
             query = func.plainto_tsquery("simple", " ".join(words))
+            # Newest first, the planner walks the key backwards for common words (cheap) and
+            # the GIN index for rare ones.
+            newest = (
+                select(MESSAGES.c.seq)
+                .where(_SEARCH_VECTOR.op("@@")(query), *where)
+                .order_by(MESSAGES.c.seq.desc())
+                .limit(SEARCH_CANDIDATES)
+                .subquery("newest")
+            )
             rank: ColumnElement[Any] = func.ts_rank_cd(_SEARCH_VECTOR, query)
-            statement = select(MESSAGES, rank.label("rank")).where(
-                _SEARCH_VECTOR.op("@@")(query), *where
+            statement = select(MESSAGES, rank.label("rank")).join(
+                newest, newest.c.seq == MESSAGES.c.seq
             )
         else:
             # Each word quoted: user input never reaches FTS5's query syntax.
             match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
-            rank = -func.bm25(literal_column("social_ingest_messages_fts"))
-            statement = (
-                select(MESSAGES, rank.label("rank"))
+            fts: ColumnElement[Any] = literal_column("social_ingest_messages_fts")
+            # bm25() exists only in the query that matches; FTS5 yields rowids newest first.
+            scored = (
+                select(MESSAGES.c.seq, (-func.bm25(fts)).label("score"))
                 .select_from(MESSAGES.join(_FTS, _FTS.c.rowid == MESSAGES.c.seq))
-                .where(literal_column("social_ingest_messages_fts").op("MATCH")(match), *where)
+                .where(fts.op("MATCH")(match), *where)
+                .order_by(_FTS.c.rowid.desc())
+                .limit(SEARCH_CANDIDATES)
+                .subquery("newest")
+            )
+            rank = scored.c.score
+            statement = select(MESSAGES, rank.label("rank")).join(
+                scored, scored.c.seq == MESSAGES.c.seq
             )
         rows = uow.session.execute(
             statement.order_by(rank.desc(), MESSAGES.c.ts.desc()).limit(limit)
