@@ -341,3 +341,14 @@ def test_a_message_deleted_on_the_platform_leaves_the_store(
     chat.bot.message_deleted("twitch", "spam-1")  # still in the buffer: written, then removed
     listed = api.get("/api/v1/messages?platform=twitch", headers=tenant.headers).json()
     assert [m["text"] for m in listed["messages"]] == ["hello"]
+
+
+def test_auto_clip_counts_each_chatter_once_within_the_window() -> None:
+    from wavestack.services.bots.clips import _Shouts
+
+    shouts = _Shouts()
+    assert shouts.add(0, "a", window=30) == 1
+    assert shouts.add(1, "a", window=30) == 1
+    assert shouts.add(2, "b", window=30) == 2
+    assert shouts.add(31.5, "c", window=30) == 2  # a's shouts left the window, b's did not
+    assert len(shouts.times) == 2

@@ -51,31 +51,59 @@ def clip(
     return f"@{ctx.user} clipping {duration}s (job {job_id[:8]}), +{CLIP_MADE} points"
 
 
+# The viewer count is asked of the platform at most this often per channel.
+VIEWERS_TTL_SECONDS = 30.0
+
+
+class _Shouts:
+    """Who shouted a keyword in one channel lately: each chatter once, with their last time."""
+
+    def __init__(self) -> None:
+        self.times: deque[tuple[float, str]] = deque()
+        self.last: dict[str, float] = {}
+
+    def add(self, now: float, user: str, window: float) -> int:
+        """Record a shout; returns how many different chatters shouted within the window."""
+        self.times.append((now, user))
+        self.last[user] = now
+        while self.times and now - self.times[0][0] > window:
+            when, who = self.times.popleft()
+            if self.last.get(who) == when:
+                del self.last[who]
+        return len(self.last)
+
+    def clear(self) -> None:
+        """Start counting again."""
+        self.times.clear()
+        self.last.clear()
+
+
 class AutoClip:
     """Clips when enough different chatters shout a keyword within a short window."""
 
     def __init__(self, bot: ChatBot) -> None:
         self.bot = bot
         self.keywords = frozenset(bot.settings.auto_clip_keywords)
-        self._shouts: dict[tuple[str, str], deque[tuple[float, str]]] = {}
+        self._shouts: dict[tuple[str, str], _Shouts] = {}
         self._last_clip: dict[tuple[str, str], float] = {}
+        self._viewers: dict[tuple[str, str], tuple[float, int]] = {}
 
     def __call__(self, ctx: Context) -> str | None:
         """Count a message toward an auto-clip; returns the announcement when one starts."""
         settings = self.bot.settings
-        if not settings.auto_clip or self.keywords.isdisjoint(ctx.event.text.lower().split()):
+        if not settings.auto_clip or not settings.clip_source or self.bot.ports.clip is None:
+            return None  # nothing to clip from
+        if self.keywords.isdisjoint(ctx.event.text.lower().split()):
             return None
         key = (ctx.platform, ctx.channel_id)
         now = self.bot.monotonic()
-        shouts = self._shouts.setdefault(key, deque())
-        shouts.append((now, ctx.event.author.id))
-        while shouts and now - shouts[0][0] > settings.auto_clip_window_seconds:
-            shouts.popleft()
-        if len({user for _, user in shouts}) < settings.auto_clip_chatters:
+        shouts = self._shouts.setdefault(key, _Shouts())
+        chatters = shouts.add(now, ctx.event.author.id, settings.auto_clip_window_seconds)
+        if chatters < settings.auto_clip_chatters:
             return None
         if now - self._last_clip.get(key, -1e18) < settings.auto_clip_cooldown_seconds:
             return None
-        if not self._enough_viewers(ctx):
+        if not self._enough_viewers(ctx, now):
             return None
         self._last_clip[key] = now
         shouts.clear()
@@ -84,15 +112,20 @@ class AutoClip:
                 self.bot, ctx.platform, ctx.channel_id, duration=30, offset=30, title="Auto-clip"
             )
         except Refusal:
-            return None  # nothing to clip from: stay quiet, chat did not ask
+            return None  # not live: stay quiet, nobody asked for it
         return f"Chat went wild: auto-clipping the last 30s (job {job_id[:8]})"
 
-    def _enough_viewers(self, ctx: Context) -> bool:
+    def _enough_viewers(self, ctx: Context, now: float) -> bool:
         minimum = self.bot.settings.auto_clip_min_viewers
         if minimum == 0:
             return True
-        control = self.bot.ports.stream.get(ctx.platform)
-        return control is not None and control.stream_info(ctx.channel_id).viewers >= minimum
+        key = (ctx.platform, ctx.channel_id)
+        asked_at, viewers = self._viewers.get(key, (-1e18, 0))
+        if now - asked_at >= VIEWERS_TTL_SECONDS:
+            control = self.bot.ports.stream.get(ctx.platform)
+            viewers = control.stream_info(ctx.channel_id).viewers if control is not None else 0
+            self._viewers[key] = (now, viewers)
+        return viewers >= minimum
 
 
 def install(bot: ChatBot) -> None:
