@@ -238,20 +238,21 @@ class ChatBot:
         """Take one chat message through the whole pipeline."""
         with self._lock:
             self._buffer.append(event)
-            key = (event.platform, event.channel.id)
+            now = self.monotonic()
+            platform, author = event.platform, event.author
+            key = (platform, event.channel.id)
             self.lines[key] = self.lines.get(key, 0) + 1
-            level = level_of(event.author.role, event.author.is_mod)
-            self._names[(event.platform, event.author.name.casefold())] = event.author.id
-            self.present.setdefault(key, {})[event.author.id] = (
-                self.monotonic(),
-                event.author.name,
-                level,
-            )
+            level = level_of(author.role, author.is_mod)
+            self._names[(platform, author.name.casefold())] = author.id
+            present = self.present.get(key)
+            if present is None:
+                present = self.present[key] = {}
+            present[author.id] = (now, author.name, level)
             verdict = self.ports.moderation.check(event, level)
             if not verdict.allow:
                 self._enforce(event, verdict)
             else:
-                self._accrue(event)
+                self._accrue(event, now)
                 self._respond(event, level)
             if len(self._buffer) >= self.settings.flush_max_messages:
                 self.flush()
@@ -265,9 +266,8 @@ class ChatBot:
         if verdict.timeout_seconds:
             chat.timeout(event.channel.id, event.author.id, verdict.timeout_seconds, verdict.reason)
 
-    def _accrue(self, event: MessageEvent) -> None:
+    def _accrue(self, event: MessageEvent, now: float) -> None:
         key = (event.platform, event.author.id)
-        now = self.monotonic()
         last = self._last_award.get(key)
         if last is not None and now - last < self.settings.chat_points_interval_seconds:
             return
