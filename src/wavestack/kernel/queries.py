@@ -125,27 +125,44 @@ def read_page(
 
 
 @functools.cache
-def _insert_ignoring(dialect: str, table: Table, returning: tuple[str, ...]) -> Any:
-    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return build(table).on_conflict_do_nothing().returning(*(table.c[name] for name in returning))
+def _insert_ignoring(table: Table, returning: tuple[str, ...]) -> Any:
+    columns = (table.c[name] for name in returning)
+    return sqlite.insert(table).on_conflict_do_nothing().returning(*columns)
+
+
+@functools.cache
+def _insert_unnested(table: Table, names: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    # One array per column, unnested into rows on the server: the statement stays short and
+    # the same for any number of rows (psycopg would re-parse a long multi-row VALUES list
+    # for every batch: its statement cache takes only short queries).
+    arrays = [bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in names]
+    rows = func.unnest(*arrays).table_valued(*names).render_derived()
+    return (
+        postgresql.insert(table)
+        .from_select(list(names), select(*(rows.c[name] for name in names)))
+        .on_conflict_do_nothing()
+        .returning(*(table.c[name] for name in returning))
+    )
 
 
 def insert_new_returning(
     session: Session, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
 ) -> list[Any]:
-    """Insert rows, skipping any that would break a unique constraint; return `columns` of
-    the rows that went in.
+    """Insert rows (dicts with the same keys), skipping any that would break a unique
+    constraint; return `columns` of the rows that went in.
 
     `INSERT ... ON CONFLICT DO NOTHING` on both SQLite and PostgreSQL: concurrent writers of
     the same rows never fail, and exactly one of them inserts each.
     """
     if not rows:
         return []
-    statement = _insert_ignoring(session.get_bind().dialect.name, table, tuple(columns))
+    if session.get_bind().dialect.name == "postgresql":
+        names = tuple(rows[0])
+        statement = _insert_unnested(table, names, tuple(columns))
+        return list(session.execute(statement, {n: [row[n] for row in rows] for n in names}))
     # With RETURNING, SQLAlchemy sends the rows as batched multi-row INSERTs from one cached
-    # statement ("insertmanyvalues"), and the rows returned tell what went in (an
-    # executemany's row count is unknown on psycopg).
-    return list(session.execute(statement, list(rows)).all())
+    # statement ("insertmanyvalues"), and the rows returned tell what went in.
+    return list(session.execute(_insert_ignoring(table, tuple(columns)), list(rows)).all())
 
 
 def insert_new(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
