@@ -43,6 +43,7 @@ TAKE_POINTS = (
     .where(*_THIS_VIEWER, VIEWERS.c.points >= bindparam("n"))
     .values(points=VIEWERS.c.points - bindparam("n"))
 )
+WRITE_LEDGER = LEDGER.insert()
 ACCOUNT_BY_NAME = (
     select(ACCOUNTS.c.viewer_id)
     .where(
@@ -277,6 +278,10 @@ def _ledger(
         "ref": ref,
         "created_at": utcnow(),
     }
+    if ref is None:
+        # Nothing to deduplicate: a plain INSERT, cheaper than ON CONFLICT ... RETURNING.
+        uow.session.execute(WRITE_LEDGER, row)
+        return True
     return insert_new(uow.session, LEDGER, [row]) == 1
 
 
