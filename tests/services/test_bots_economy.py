@@ -325,3 +325,18 @@ def test_economy_routes_need_their_scopes(api: SyncASGIClient, container: Contai
         == 403
     )
     assert api.get("/api/v1/economy/leaderboard").status_code == 401
+
+
+def test_an_account_seen_by_two_processes_at_once_gets_one_viewer(
+    container: Container, tenant: Tenant
+) -> None:
+    account = AccountRef("twitch", "twitch-race", "race")
+    seen: list[str] = []
+
+    def resolve(_: int) -> None:
+        with container.uow() as uow:
+            seen.append(economy.viewer_for(uow, org_id=tenant.org_id, account=account))
+            uow.commit()
+
+    _in_threads(8, resolve)
+    assert len(set(seen)) == 1

@@ -19,7 +19,7 @@ from sqlalchemy import Row, bindparam, case, delete, func, select, update
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.ids import new_id
-from wavestack.kernel.queries import insert_new, table_of
+from wavestack.kernel.queries import insert_new, insert_new_returning, table_of
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.bots.models import Account, LedgerEntry, LinkCode, Viewer
 
@@ -137,11 +137,12 @@ def resolve_accounts(
             found.update(_adopt_provisional(uow, org_id, missing))
             fresh = [a for a in missing if (a.platform, a.user_id) not in found]
             if fresh:
-                _create_accounts(uow, org_id, fresh, provisional=False)
-                # Read back rather than trust our ids: a concurrent writer may have won.
-                found.update(
-                    _stored_accounts(uow, org_id, [(a.platform, a.user_id) for a in fresh])
-                )
+                found.update(_create_accounts(uow, org_id, fresh, provisional=False))
+                # Accounts a concurrent writer created first: theirs are the viewers.
+                lost = [(a.platform, a.user_id) for a in fresh]
+                lost = [key for key in lost if key not in found]
+                if lost:
+                    found.update(_stored_accounts(uow, org_id, lost))
     return found
 
 
@@ -188,7 +189,8 @@ def _adopt_provisional(
 
 def _create_accounts(
     uow: UnitOfWork, org_id: str, accounts: list[AccountRef], *, provisional: bool
-) -> None:
+) -> dict[tuple[str, str], str]:
+    """Create a viewer for each account; returns the viewers of the accounts that went in."""
     now = utcnow()
     viewers = [new_id() for _ in accounts]
     uow.session.execute(
@@ -210,7 +212,7 @@ def _create_accounts(
     )
     # Another process may have created the same account a moment ago: its row wins, and the
     # viewer made here stays empty and unreferenced.
-    insert_new(
+    created = insert_new_returning(
         uow.session,
         ACCOUNTS,
         [
@@ -227,7 +229,9 @@ def _create_accounts(
             }
             for viewer_id, a in zip(viewers, accounts, strict=True)
         ],
+        ("platform", "platform_user_id", "viewer_id"),
     )
+    return {(row.platform, row.platform_user_id): row.viewer_id for row in created}
 
 
 def _viewer_of(uow: UnitOfWork, org_id: str, account: AccountRef) -> str:
