@@ -352,3 +352,25 @@ def test_auto_clip_counts_each_chatter_once_within_the_window() -> None:
     assert shouts.add(2, "b", window=30) == 2
     assert shouts.add(31.5, "c", window=30) == 2  # a's shouts left the window, b's did not
     assert len(shouts.times) == 2
+
+
+def test_a_failed_write_keeps_chat_and_earnings_for_the_next(
+    api: SyncASGIClient, container: Container, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wavestack.services import social_ingest
+
+    chat = ChatHarness(container, tenant.org_id)
+    real_ingest = social_ingest.ingest
+
+    def database_down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("database is down")
+
+    monkeypatch.setattr(social_ingest, "ingest", database_down)
+    chat.say("first words", user="ann")
+    chat.tick(1)  # the write fails; the chat goes on
+    assert "rolled" in chat.one("!roll", user="ann")
+    monkeypatch.setattr(social_ingest, "ingest", real_ingest)
+    chat.tick(1)
+    listed = api.get("/api/v1/messages?platform=twitch", headers=tenant.headers).json()
+    assert [m["text"] for m in listed["messages"]] == ["!roll", "first words"]
+    assert chat.points("ann") == 1

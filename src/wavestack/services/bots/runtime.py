@@ -255,7 +255,15 @@ class ChatBot:
                 self._accrue(event, now)
                 self._respond(event, level)
             if len(self._buffer) >= self.settings.flush_max_messages:
-                self.flush()
+                self._flush_or_keep()
+
+    def _flush_or_keep(self) -> None:
+        # A database hiccup must not stop the chat: what was not written waits for the next
+        # flush (flush keeps it), and the next tick tries again.
+        try:
+            self.flush()
+        except Exception:
+            log.exception("writing chat failed; kept for the next try", buffered=len(self._buffer))
 
     def _enforce(self, event: MessageEvent, verdict: Verdict) -> None:
         chat = self.ports.chat.get(event.platform)
@@ -435,7 +443,7 @@ class ChatBot:
         """Flush when due and run periodic work; call every second or so."""
         with self._lock:
             if self.monotonic() - self._last_flush >= self.settings.flush_interval_seconds:
-                self.flush()
+                self._flush_or_keep()
             for ticker in self._tickers:
                 try:
                     ticker()
