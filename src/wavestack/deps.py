@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import Forbidden, RateLimited, Unauthorized
+from wavestack.kernel.ratelimit import Quota
 from wavestack.kernel.web import add_response_headers
 
 if TYPE_CHECKING:
@@ -25,18 +27,34 @@ def container_of(request: Request) -> Container:
     return container
 
 
-def authenticate_request(request: Request) -> Principal:
-    """Verify the bearer token and the `X-Org-Id` header against it."""
-    container = container_of(request)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def authenticate(container: Container, headers: Headers, *, token: str | None = None) -> Principal:
+    """Verify the bearer token (or `token`, for websockets from browsers) and `X-Org-Id`."""
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    bearer = (value.strip() if scheme.lower() == "bearer" else "") or (token or "").strip()
+    if not bearer:
         raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    principal = container.tokens.verify(token.strip())
-    claimed_org = request.headers.get("x-org-id")
+    principal = container.tokens.verify(bearer)
+    claimed_org = headers.get("x-org-id")
     if claimed_org is not None and claimed_org != principal.org_id:
         raise Forbidden("X-Org-Id does not match the organization of the token")
     return principal
+
+
+def admit(container: Container, principal: Principal, scope: str, *, area: str) -> Quota:
+    """Count the call against the rate limit of `area` and check the caller holds `scope`."""
+    limit = getattr(container.settings.rate_limits, area)
+    quota = container.rate_limiter.hit(f"{principal.client_id}:{area}", limit=limit)
+    if not quota.allowed:
+        raise RateLimited("rate limit exceeded, retry later", headers=quota.headers())
+    if not principal.allows(scope):
+        # The call still counted: the refusal tells how much of the quota is left.
+        raise Forbidden(f"this token lacks the scope {scope!r}", headers=quota.headers())
+    return quota
+
+
+def authenticate_request(request: Request) -> Principal:
+    """Verify the bearer token and the `X-Org-Id` header against it."""
+    return authenticate(container_of(request), request.headers)
 
 
 def require(scope: str, *, area: str = "core") -> Callable[..., Awaitable[Principal]]:
@@ -45,13 +63,8 @@ def require(scope: str, *, area: str = "core") -> Callable[..., Awaitable[Princi
     async def dependency(request: Request) -> Principal:
         principal = authenticate_request(request)
         container = container_of(request)
-        limit = getattr(container.settings.rate_limits, area)
-        quota = container.rate_limiter.hit(f"{principal.client_id}:{area}", limit=limit)
-        if not quota.allowed:
-            raise RateLimited("rate limit exceeded, retry later", headers=quota.headers())
+        quota = admit(container, principal, scope, area=area)
         add_response_headers(request, quota.headers())
-        if not principal.allows(scope):
-            raise Forbidden(f"this token lacks the scope {scope!r}")
         return principal
 
     return dependency

@@ -23,6 +23,7 @@ class Principal:
     client_id: str
     org_id: str
     scopes: frozenset[str]
+    expires_at: float = 0.0  # when the token stops working (epoch seconds)
 
     def allows(self, scope: str) -> bool:
         """Tell whether the scopes grant `scope`; `admin` grants all, `x:write` implies `x:read`."""
@@ -120,6 +121,9 @@ class TokenService:
         if not isinstance(scope, str):
             raise Unauthorized("token scope is malformed")
         principal = Principal(
-            client_id=str(claims["sub"]), org_id=org_id, scopes=frozenset(scope.split())
+            client_id=str(claims["sub"]),
+            org_id=org_id,
+            scopes=frozenset(scope.split()),
+            expires_at=float(claims["exp"]),
         )
         return principal, int(claims["exp"])

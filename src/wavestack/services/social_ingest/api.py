@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
-import jwt
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, WebSocket, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter
 
-from wavestack.deps import call_db, container_of, require
+from wavestack.deps import admit, authenticate, call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.clock import utcnow
-from wavestack.kernel.errors import AppError, Forbidden, RateLimited, Unauthorized, ValidationFailed
+from wavestack.kernel.errors import AppError, RateLimited, ValidationFailed
 from wavestack.kernel.schemas import UtcDateTime
 from wavestack.kernel.web import json_response
 from wavestack.services.social_ingest import service, stream
@@ -103,7 +102,8 @@ async def stream_messages(
     """
     container: Container = websocket.app.state.container
     try:
-        caller, expires_at = _socket_caller(websocket, container, token)
+        caller = authenticate(container, websocket.headers, token=token)
+        admit(container, caller, "chat:read", area="core")
     except AppError as exc:
         await websocket.accept()
         code = (
@@ -120,35 +120,7 @@ async def stream_messages(
     # Listening before accepting: whatever is stored once the client is connected reaches it.
     async with feed:
         await websocket.accept()
-        await stream.serve(websocket, feed, expires_at=expires_at)
-
-
-def _socket_caller(
-    websocket: WebSocket, container: Container, token: str | None
-) -> tuple[Principal, float]:
-    """Check a websocket's token as `require("chat:read")` checks a request's.
-
-    Returns the caller and when its token expires (epoch seconds).
-    """
-    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
-    bearer = value.strip() if scheme.lower() == "bearer" else ""
-    bearer = bearer or (token or "").strip()
-    if not bearer:
-        raise Unauthorized("a bearer token is required")
-    caller = container.tokens.verify(bearer)
-    claimed_org = websocket.headers.get("x-org-id")
-    if claimed_org is not None and claimed_org != caller.org_id:
-        raise Forbidden("X-Org-Id does not match the organization of the token")
-    quota = container.rate_limiter.hit(
-        f"{caller.client_id}:core", limit=container.settings.rate_limits.core
-    )
-    if not quota.allowed:
-        raise RateLimited("rate limit exceeded, retry later")
-    if not caller.allows("chat:read"):
-        raise Forbidden("this token lacks the scope 'chat:read'")
-    # Verified above; only its expiry is read here.
-    claims = jwt.decode(bearer, options={"verify_signature": False})
-    return caller, float(claims["exp"])
+        await stream.serve(websocket, feed, expires_at=caller.expires_at)
 
 
 @router.get("/messages", response_model=MessagePage)
