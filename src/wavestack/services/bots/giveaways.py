@@ -115,12 +115,7 @@ def join(ctx: Context) -> str:
 @command("endgiveaway", permission=Level.moderator)
 def end_giveaway(ctx: Context) -> str | None:
     """Draw the running giveaway now."""
-    with ctx.uow() as uow:
-        running = rounds.open_in(uow, Giveaway, ctx)
-        if running is None:
-            raise Refusal("no giveaway is running")
-        running.ends_at = ctx.bot.clock()
-        uow.commit()
+    rounds.end_now(ctx, Giveaway, nothing="no giveaway is running")
     draw_due(ctx.bot)
     return None
 

@@ -79,12 +79,7 @@ def vote(ctx: Context, option: Annotated[int, Range(1, 10)]) -> str:
 @command("endpoll", permission=Level.moderator)
 def end_poll(ctx: Context) -> str | None:
     """Close the running poll now and show the result."""
-    with ctx.uow() as uow:
-        running = rounds.open_in(uow, Poll, ctx)
-        if running is None:
-            raise Refusal("no poll is running")
-        running.ends_at = ctx.bot.clock()
-        uow.commit()
+    rounds.end_now(ctx, Poll, nothing="no poll is running")
     close_due(ctx.bot)
     return None
 

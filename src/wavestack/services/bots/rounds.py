@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from wavestack.kernel.queries import table_of
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.bots.engine import Refusal
 from wavestack.services.bots.models import Giveaway, Poll
 from wavestack.services.bots.runtime import ChatBot, Context
 
@@ -25,6 +26,16 @@ def open_in(uow: UnitOfWork, model: type[Timed], ctx: Context) -> Timed | None:
             model.status == "open",
         )
     ).first()
+
+
+def end_now(ctx: Context, model: type[Timed], *, nothing: str) -> None:
+    """Make the one open in the caller's channel due now (a moderator ended it early)."""
+    with ctx.uow() as uow:
+        running = open_in(uow, model, ctx)
+        if running is None:
+            raise Refusal(nothing)
+        running.ends_at = ctx.bot.clock()
+        uow.commit()
 
 
 def due(bot: ChatBot, model: type[Timed], now: datetime) -> list[str]:
