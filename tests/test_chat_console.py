@@ -67,3 +67,14 @@ def test_console_plays_through_the_pipeline(tmp_path: Path) -> None:
 def test_console_rejects_unknown_roles(tmp_path: Path) -> None:
     result = runner.invoke(app, ["chat", "--role", "king", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_the_console_chat_is_moderated(tmp_path: Path) -> None:
+    script = "you are a fucking idiot\nfree nitro at nitro-gift dot xyz\n::role moderator\nhi\n"
+    result = runner.invoke(app, ["chat", "--data-dir", str(tmp_path)], input=script)
+    assert result.exit_code == 0, result.output
+    actions = [line for line in result.stdout.splitlines() if line.startswith("mod> ")]
+    assert actions == [
+        "mod> deleted a message: toxicity 1.00",
+        "mod> deleted a message: spam: link (link to nitro-gift.xyz)",
+    ]

@@ -32,7 +32,7 @@ from wavestack.runtime import (
     ensure_first_run_credentials,
     serve,
 )
-from wavestack.services import auth, bots, clipper, cms
+from wavestack.services import auth, auto_mod, bots, clipper, cms
 
 app = typer.Typer(
     help="WaveStack: self-hosted creator automation.",
@@ -485,8 +485,22 @@ def chat(
             else:
                 typer.echo(line)
 
+        def acted(action: str) -> None:
+            line = f"mod> {action}"
+            if interactive:
+                console.print(line, style="yellow", highlight=False, markup=False)
+            else:
+                typer.echo(line)
+
+        bot = bots.console_bot(
+            container,
+            org_id=org_id,
+            on_send=show,
+            on_action=acted,
+            moderation=auto_mod.moderation_hook(),
+        )
         session = bots.Console(
-            bots.console_bot(container, org_id=org_id, on_send=show),
+            bot,
             bots.Speaker(name=as_name, role=role, platform=platform),
             note=(lambda text: console.print(f"[dim]{text}[/dim]")) if interactive else typer.echo,
         )

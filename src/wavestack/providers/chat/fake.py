@@ -21,13 +21,19 @@ class Sent:
 class FakeChat:
     """A chat that keeps everything sent; `on_send` lets a console print it as it happens."""
 
-    def __init__(self, platform: str, on_send: Callable[[Sent], None] | None = None) -> None:
+    def __init__(
+        self,
+        platform: str,
+        on_send: Callable[[Sent], None] | None = None,
+        on_action: Callable[[str], None] | None = None,
+    ) -> None:
         self.platform = platform
         self.sent: list[Sent] = []
         self.deleted: list[tuple[str, str]] = []
         self.timeouts: list[tuple[str, str, int, str]] = []
         self.roles: list[tuple[str, str, str]] = []
         self._on_send = on_send
+        self._on_action = on_action or (lambda _: None)
 
     def send(self, channel_id: str, text: str, *, reply_to: str | None = None) -> None:
         """Keep (and announce) the message."""
@@ -36,17 +42,20 @@ class FakeChat:
         if self._on_send is not None:
             self._on_send(sent)
 
-    def delete_message(self, channel_id: str, message_id: str) -> None:
+    def delete_message(self, channel_id: str, message_id: str, *, reason: str = "") -> None:
         """Remember the deletion."""
         self.deleted.append((channel_id, message_id))
+        self._on_action(f"deleted a message: {reason}" if reason else "deleted a message")
 
     def timeout(self, channel_id: str, user_id: str, seconds: int, reason: str) -> None:
         """Remember the timeout."""
         self.timeouts.append((channel_id, user_id, seconds, reason))
+        self._on_action(f"timed out {user_id} for {seconds}s ({reason})")
 
     def assign_role(self, channel_id: str, user_id: str, role: str) -> None:
         """Remember the role."""
         self.roles.append((channel_id, user_id, role))
+        self._on_action(f"gave {user_id} the role {role}")
 
 
 @dataclass

@@ -30,8 +30,8 @@ class ChatPort(Protocol):
     def send(self, channel_id: str, text: str, *, reply_to: str | None = None) -> None:
         """Post a message in a channel (as a reply where the platform supports it)."""
 
-    def delete_message(self, channel_id: str, message_id: str) -> None:
-        """Remove a message."""
+    def delete_message(self, channel_id: str, message_id: str, *, reason: str = "") -> None:
+        """Remove a message (the reason goes to the platform's audit log where it has one)."""
 
     def timeout(self, channel_id: str, user_id: str, seconds: int, reason: str) -> None:
         """Keep a user from chatting for a while."""

@@ -270,7 +270,7 @@ class ChatBot:
         if chat is None:
             return
         if verdict.delete:
-            chat.delete_message(event.channel.id, event.id)
+            chat.delete_message(event.channel.id, event.id, reason=verdict.reason)
         if verdict.timeout_seconds:
             chat.timeout(event.channel.id, event.author.id, verdict.timeout_seconds, verdict.reason)
 

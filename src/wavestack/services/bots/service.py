@@ -24,7 +24,7 @@ from wavestack.services.bots import (
 )
 from wavestack.services.bots.console import PLATFORMS
 from wavestack.services.bots.engine import Command
-from wavestack.services.bots.runtime import ChatBot, Ports
+from wavestack.services.bots.runtime import AllowAll, ChatBot, ModerationHook, Ports
 from wavestack.services.bots.settings import BotSettings
 
 if TYPE_CHECKING:
@@ -90,11 +90,20 @@ def build_bot(
     return bot
 
 
-def console_bot(container: Container, *, org_id: str, on_send: Callable[[Sent], None]) -> ChatBot:
-    """A bot whose platforms are in memory: what it says goes to `on_send` (the console)."""
+def console_bot(
+    container: Container,
+    *,
+    org_id: str,
+    on_send: Callable[[Sent], None],
+    on_action: Callable[[str], None] | None = None,
+    moderation: ModerationHook | None = None,
+) -> ChatBot:
+    """A bot whose platforms are in memory: what it says goes to `on_send` (the console),
+    what it does to messages and chatters (moderation) to `on_action`."""
     ports = Ports(
-        chat={p: FakeChat(p, on_send=on_send) for p in PLATFORMS},
+        chat={p: FakeChat(p, on_send=on_send, on_action=on_action) for p in PLATFORMS},
         stream={p: FakeStreamControl(p) for p in PLATFORMS},
         obs=FakeObs(),
+        moderation=moderation or AllowAll(),
     )
     return build_bot(container, org_id=org_id, ports=ports)

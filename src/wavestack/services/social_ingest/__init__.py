@@ -25,6 +25,7 @@ from wavestack.services.social_ingest.service import (
     ingest,
     record_events,
 )
+from wavestack.services.social_ingest.text import emotes_of
 
 __all__ = [
     "MESSAGES_STORED",
@@ -41,6 +42,7 @@ __all__ = [
     "announce",
     "chat_between",
     "delete_messages",
+    "emotes_of",
     "ingest",
     "record_events",
 ]

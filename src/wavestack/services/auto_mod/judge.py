@@ -1,0 +1,111 @@
+"""One message's judgement: banned terms, toxicity and spam, against a channel's thresholds.
+
+This is the contract's `/moderate/check` answer for a message on its own; counting a
+chatter's violations toward a timeout or ban (the escalation ladder) builds on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from wavestack.services.auto_mod.filters import TermFilter
+from wavestack.services.auto_mod.spam import (
+    DEFAULT_SPAM_PHRASES,
+    ChatMemory,
+    SpamRules,
+    message_signals,
+)
+from wavestack.services.auto_mod.toxicity import ToxicityModel
+
+# Roles that moderation leaves alone (compared without regard to case: the seed did not).
+EXEMPT_ROLES = frozenset({"moderator", "mod", "vip", "broadcaster", "owner", "admin"})
+MAX_JUDGED_CHARACTERS = 5000  # beyond this a message is spam by length alone
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    """The seed's defaults; a channel may override them."""
+
+    toxicity_threshold: float = 0.7
+    spam_threshold: float = 0.6
+    auto_delete: bool = True
+    auto_timeout: bool = False
+    auto_ban: bool = False
+    violations_for_ban: int = 5
+    timeout_duration: int = 300
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What moderation makes of one message (the contract's check response, in Python)."""
+
+    violations: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    reason: str = ""
+    exempt: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        """Whether any rule was broken."""
+        return bool(self.violations)
+
+
+class Judge:
+    """Applies a channel's word lists, spam rules and the toxicity model to messages."""
+
+    def __init__(
+        self,
+        *,
+        settings: ModerationSettings | None = None,
+        terms: TermFilter | None = None,
+        rules: SpamRules | None = None,
+        toxicity: ToxicityModel | None = None,
+    ) -> None:
+        self.settings = settings or ModerationSettings()
+        self.terms = terms or TermFilter()
+        self.rules = rules or SpamRules()
+        self.toxicity = toxicity
+        self.memory = ChatMemory(self.rules)
+        self._spam_phrases = TermFilter(phrases=self.rules.spam_phrases or DEFAULT_SPAM_PHRASES)
+
+    def judge(
+        self,
+        text: str,
+        *,
+        channel: str,
+        user: str,
+        roles: Iterable[str] = (),
+        now: float,
+        emotes: int = 0,
+    ) -> Judgement:
+        """Judge a message; exempt roles pass without a look."""
+        if EXEMPT_ROLES.intersection(role.strip().casefold() for role in roles):
+            return Judgement(exempt=True)
+        sample = text[:MAX_JUDGED_CHARACTERS]
+        violations: list[str] = []
+        reasons: list[str] = []
+        terms = self.terms.check(sample)
+        if terms:
+            violations.append("filter")
+            reasons.append(f"banned {terms[0].kind} {terms[0].term!r}")
+        toxicity = self.toxicity.score(sample) if self.toxicity is not None else 0.0
+        if toxicity >= self.settings.toxicity_threshold:
+            violations.append("toxicity")
+            reasons.append(f"toxicity {toxicity:.2f}")
+        signals = message_signals(text, self.rules, emotes=emotes, phrases=self._spam_phrases)
+        signals += self.memory.observe(channel, user, sample, now)
+        spam = max((s.score for s in signals), default=0.0)
+        if spam >= self.settings.spam_threshold:
+            violations.append("spam")
+            strongest = max(signals, key=lambda s: s.score)
+            reasons.append(f"spam: {strongest.rule} ({strongest.detail})")
+        return Judgement(
+            violations=violations,
+            scores={
+                "filter": 1.0 if terms else 0.0,
+                "toxicity": round(toxicity, 4),
+                "spam": round(spam, 4),
+            },
+            reason="; ".join(reasons),
+        )

@@ -1,0 +1,77 @@
+"""Judging messages: thresholds, exemptions, odd input; and the hook in the chat pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat_harness import ChatHarness
+from support import Tenant
+from wavestack.bootstrap import Container
+from wavestack.services import auto_mod
+from wavestack.services.auto_mod import Judge, ModerationSettings, SpamRules, TermFilter
+
+
+@pytest.fixture(scope="module")
+def judge() -> Judge:
+    return Judge(terms=TermFilter(["noob"]), toxicity=auto_mod.bundled_model())
+
+
+def verdict(judge: Judge, text: str, user: str = "u", **kwargs: object) -> list[str]:
+    return judge.judge(text, channel="c", user=user, now=0, **kwargs).violations  # type: ignore[arg-type]
+
+
+def test_each_kind_of_violation(judge: Judge) -> None:
+    assert verdict(judge, "gg that was a great play") == []
+    assert verdict(judge, "you are a fucking idiot") == ["toxicity"]
+    assert verdict(judge, "what a n00b") == ["filter"]
+    assert verdict(judge, "free nitro at nitro-gift dot xyz", user="s") == ["spam"]
+    judged = judge.judge("you are a fucking idiot", channel="c", user="x", now=0)
+    assert judged.scores["toxicity"] > 0.9
+    assert judged.reason.startswith("toxicity ")
+
+
+def test_thresholds_come_from_the_settings() -> None:
+    lenient = Judge(
+        settings=ModerationSettings(toxicity_threshold=1.01, spam_threshold=1.01),
+        toxicity=auto_mod.bundled_model(),
+    )
+    assert lenient.judge("you are a fucking idiot", channel="c", user="u", now=0).violations == []
+    assert lenient.judge("BUY FOLLOWERS NOW OK", channel="c", user="u", now=0).violations == []
+    strict_links = Judge(rules=SpamRules(links_allowed=True))
+    assert strict_links.judge("see twitch.tv/me", channel="c", user="u", now=0).violations == []
+
+
+@pytest.mark.parametrize("roles", [["Moderator"], ["VIP"], ["BROADCASTER"], ["subscriber", "mod"]])
+def test_exempt_roles_whatever_their_case(judge: Judge, roles: list[str]) -> None:
+    judged = judge.judge("you are a fucking idiot", channel="c", user="m", roles=roles, now=0)
+    assert judged.exempt
+    assert judged.violations == []
+
+
+def test_odd_input_gets_an_answer(judge: Judge) -> None:
+    # One chatter each: the same chatter this fast would be a flood.
+    assert verdict(judge, "", user="o1") == []
+    assert verdict(judge, "   ", user="o2") == []
+    assert verdict(judge, "\ud800 broken surrogate \udfff", user="o3") == []
+    assert verdict(judge, "\x00\x01 control characters", user="o4") == []
+    huge = "long message " * 8000  # about 100 KB
+    judged = judge.judge(huge, channel="c", user="big", now=0)
+    assert judged.violations == ["spam"]
+    assert "length" in judged.reason
+
+
+def test_the_pipeline_deletes_flagged_messages(container: Container, tenant: Tenant) -> None:
+    chat = ChatHarness(container, tenant.org_id)
+    chat.bot.ports.moderation = auto_mod.moderation_hook()
+    assert chat.say("!roll you fucking idiot") == []  # judged first: no command runs
+    assert chat.chats["twitch"].deleted
+    assert "rolled" in chat.one("!roll", user="friend")
+    assert "🎱" in chat.one("!8ball is this fucking idiot right?", user="mod", role="moderator")
+    timeouts = ChatHarness(container, tenant.org_id)
+    timeouts.bot.ports.moderation = auto_mod.moderation_hook(
+        ModerationSettings(auto_timeout=True, timeout_duration=60)
+    )
+    timeouts.say("buy followers at bigfollows dot com", user="spammer")
+    ((_, user, seconds, reason),) = timeouts.chats["twitch"].timeouts
+    assert (user, seconds) == ("twitch-spammer", 60)
+    assert "spam" in reason
