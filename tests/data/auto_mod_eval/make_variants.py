@@ -208,8 +208,9 @@ def mixed_case(message: Message, rng: random.Random) -> bool:
             for part in message.parts
         ]
         letters = [c for c in "".join(parts) if c.isalpha()]
-        mixed = any(c.isupper() for c in letters) and any(c.islower() for c in letters)
-        if mixed and parts != message.parts:
+        upper = sum(c.isupper() for c in letters)
+        # Random, not shouting: between a quarter and two thirds of the letters are capitals.
+        if letters and 0.25 <= upper / len(letters) <= 0.65 and parts != message.parts:
             message.parts = parts
             return True
     return False

@@ -34,6 +34,9 @@ class ModerationSettings:
     auto_ban: bool = False
     violations_for_ban: int = 5
     timeout_duration: int = 300
+    # With `auto_timeout`: what the 1st, 2nd, 3rd... violation in 24 h brings (the last step
+    # repeats); `timeout:N` times out for N seconds, `warn` deletes and warns.
+    ladder: tuple[str, ...] = ("warn", "timeout:5", "timeout:600")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,216 @@
+"""Auto-mod's use cases: word lists, decisions with escalation, violations, the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+
+from wavestack.kernel.clock import utcnow
+from wavestack.kernel.errors import NotFound, ValidationFailed
+from wavestack.kernel.ids import new_id
+from wavestack.kernel.queries import insert_new, table_of
+from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.auto_mod.judge import Judgement, ModerationSettings
+from wavestack.services.auto_mod.models import AuditEntry, FilterTerm, Violation
+
+TERMS = table_of(FilterTerm)
+VIOLATIONS = table_of(Violation)
+AUDIT = table_of(AuditEntry)
+KINDS = ("word", "phrase")
+VIOLATION_WINDOW = timedelta(hours=24)
+
+
+def add_terms(uow: UnitOfWork, *, org_id: str, kind: str, terms: Iterable[str]) -> int:
+    """Ban words or phrases; returns how many were new."""
+    if kind not in KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}")
+    cleaned = sorted({t.strip().casefold() for t in terms if t.strip()})
+    if not cleaned or any(len(t) > 200 for t in cleaned):
+        raise ValidationFailed("give 1 to 200 characters per term")
+    now = utcnow()
+    rows = [
+        {"id": new_id(), "org_id": org_id, "kind": kind, "term": t, "created_at": now}
+        for t in cleaned
+    ]
+    with uow:
+        added = insert_new(uow.session, TERMS, rows)
+        uow.commit()
+    return added
+
+
+def remove_terms(uow: UnitOfWork, *, org_id: str, kind: str, terms: Iterable[str]) -> int:
+    """Lift bans; returns how many there were."""
+    wanted = [t.strip().casefold() for t in terms]
+    with uow:
+        gone = uow.session.execute(
+            delete(TERMS).where(
+                TERMS.c.org_id == org_id, TERMS.c.kind == kind, TERMS.c.term.in_(wanted)
+            )
+        )
+        uow.commit()
+    return int(gone.rowcount)  # type: ignore[attr-defined]
+
+
+def list_terms(uow: UnitOfWork, *, org_id: str) -> dict[str, list[str]]:
+    """The banned words and phrases, alphabetically."""
+    with uow:
+        rows = uow.session.execute(
+            select(TERMS.c.kind, TERMS.c.term)
+            .where(TERMS.c.org_id == org_id)
+            .order_by(TERMS.c.kind, TERMS.c.term)
+        ).all()
+    listed: dict[str, list[str]] = {"words": [], "phrases": []}
+    for kind, term in rows:
+        listed[f"{kind}s"].append(term)
+    return listed
+
+
+@dataclass(frozen=True)
+class Message:
+    """The message a decision is about."""
+
+    platform: str
+    channel_id: str
+    user_id: str
+    username: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do about a message, with the chatter's standing violations counted in."""
+
+    action: str  # none | warn | delete | timeout | ban
+    duration_seconds: int
+    violations_in_window: int
+    audit_seq: int | None
+
+    @property
+    def should_delete(self) -> bool:
+        """Every action but `none` removes the message."""
+        return self.action != "none"
+
+    @property
+    def should_timeout(self) -> bool:
+        """A timeout is the action."""
+        return self.action == "timeout"
+
+    @property
+    def should_ban(self) -> bool:
+        """A ban is the action."""
+        return self.action == "ban"
+
+
+def escalate(settings: ModerationSettings, count: int) -> tuple[str, int]:
+    """The action for a chatter's `count`-th violation in the window, and its duration."""
+    if settings.auto_ban and count >= settings.violations_for_ban:
+        return "ban", 0
+    if settings.auto_timeout:
+        step = settings.ladder[min(count, len(settings.ladder)) - 1]
+        name, _, seconds = step.partition(":")
+        return name, int(seconds or 0)
+    return ("delete", 0) if settings.auto_delete else ("none", 0)
+
+
+def decide(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    message: Message,
+    judgement: Judgement,
+    settings: ModerationSettings,
+    now: datetime | None = None,
+) -> Decision:
+    """Record a flagged message as a violation, pick the action on the ladder, audit it."""
+    if not judgement.flagged:
+        return Decision("none", 0, 0, None)
+    now = now or utcnow()
+    with uow:
+        count = 1 + int(
+            uow.session.scalar(
+                select(func.count())
+                .select_from(VIOLATIONS)
+                .where(
+                    VIOLATIONS.c.org_id == org_id,
+                    VIOLATIONS.c.platform == message.platform,
+                    VIOLATIONS.c.user_id == message.user_id,
+                    VIOLATIONS.c.revoked.is_(False),
+                    VIOLATIONS.c.expires_at > now,
+                )
+            )
+            or 0
+        )
+        action, seconds = escalate(settings, count)
+        audit = AuditEntry(
+            org_id=org_id,
+            platform=message.platform,
+            channel_id=message.channel_id,
+            user_id=message.user_id,
+            username=message.username,
+            message=message.text[:10_000],
+            violations=list(judgement.violations),
+            scores=dict(judgement.scores),
+            reason=judgement.reason[:500],
+            action=action,
+            duration_seconds=seconds,
+            created_at=now,
+        )
+        uow.session.add(audit)
+        uow.session.flush()
+        uow.session.add(
+            Violation(
+                org_id=org_id,
+                platform=message.platform,
+                channel_id=message.channel_id,
+                user_id=message.user_id,
+                rules=list(judgement.violations),
+                audit_seq=audit.seq,
+                created_at=now,
+                expires_at=now + VIOLATION_WINDOW,
+            )
+        )
+        seq = audit.seq
+        uow.commit()
+    return Decision(action, seconds, count, seq)
+
+
+def undo(uow: UnitOfWork, *, org_id: str, seq: int, by: str, false_positive: bool) -> None:
+    """A moderator took an action back; its violation stops counting, the audit keeps it."""
+    with uow:
+        changed = uow.session.execute(
+            update(AUDIT)
+            .where(AUDIT.c.org_id == org_id, AUDIT.c.seq == seq, AUDIT.c.undone_at.is_(None))
+            .values(undone_at=utcnow(), undone_by=by, false_positive=false_positive)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotFound("no such decision, or it was undone already")
+        uow.session.execute(
+            update(VIOLATIONS)
+            .where(VIOLATIONS.c.org_id == org_id, VIOLATIONS.c.audit_seq == seq)
+            .values(revoked=True)
+        )
+        uow.commit()
+
+
+def active_violations(
+    uow: UnitOfWork, *, org_id: str, user_id: str, now: datetime | None = None
+) -> int:
+    """How many violations of a chatter still count."""
+    now = now or utcnow()
+    with uow:
+        return int(
+            uow.session.scalar(
+                select(func.count())
+                .select_from(VIOLATIONS)
+                .where(
+                    VIOLATIONS.c.org_id == org_id,
+                    VIOLATIONS.c.user_id == user_id,
+                    VIOLATIONS.c.revoked.is_(False),
+                    VIOLATIONS.c.expires_at > now,
+                )
+            )
+            or 0
+        )
