@@ -123,3 +123,12 @@ def test_repeats_copypasta_and_floods_need_history() -> None:
     flood = [memory.observe("c", "bob", f"message {i}", now=200 + i * 0.5) for i in range(6)]
     assert [s.rule for s in flood[-1]] == ["flood"]
     assert all(f == [] for f in flood[:-1])
+
+
+def test_readable_text_for_the_language_model() -> None:
+    from wavestack.services.auto_mod.normalize import readable
+
+    assert readable("you're an ｉｄｉｏｔ") == "youre an idiot"
+    assert readable("what an i d i o t, seriously") == "what an idiot seriously"
+    assert readable("l0$3r, get a real job") == "loser get a real job"
+    assert readable("good gaaaame") == "good game"  # double letters stay, stretches go

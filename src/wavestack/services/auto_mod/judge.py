@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wavestack.services.auto_mod.filters import TermFilter
+from wavestack.services.auto_mod.normalize import readable
 from wavestack.services.auto_mod.spam import (
     DEFAULT_SPAM_PHRASES,
     ChatMemory,
@@ -92,7 +93,12 @@ class Judge:
         if terms:
             violations.append("filter")
             reasons.append(f"banned {terms[0].kind} {terms[0].term!r}")
-        toxicity = self.toxicity.score(sample) if self.toxicity is not None else 0.0
+        # The model reads the text as written and with its disguises undone (`1d10t`).
+        toxicity = (
+            max(self.toxicity.score(sample), self.toxicity.score(readable(sample)))
+            if self.toxicity is not None
+            else 0.0
+        )
         if toxicity >= self.settings.toxicity_threshold:
             violations.append("toxicity")
             reasons.append(f"toxicity {toxicity:.2f}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # Letters that look Latin but are not (Cyrillic, Greek, and a few IPA and Armenian forms).
@@ -34,6 +35,7 @@ _TABLE = str.maketrans({**CONFUSABLES, **LEET})
 _WORD_SPLIT = re.compile(r"\s+")
 _NOT_LETTER = re.compile(r"[^a-z*]")
 _REPEATS = re.compile(r"(.)\1+")
+_STRETCH = re.compile(r"(.)\1{2,}")
 _SENTENCE_END = "!?.,;:"
 
 
@@ -50,7 +52,7 @@ def collapse(word: str) -> str:
     return _REPEATS.sub(r"\1", word)
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, *, squeeze: Callable[[str], str] | None = None) -> list[str]:
     """The words of a message as a filter compares them (see the module's docstring)."""
     # Sentence punctuation ending a word is not leetspeak: `idiot!` is not `idioti`.
     words_as_typed = (word.rstrip(_SENTENCE_END) for word in _WORD_SPLIT.split(text))
@@ -68,7 +70,17 @@ def tokens(text: str) -> list[str]:
             words.append(word)
     if spread:
         words.append("".join(spread))
-    return [collapse(word) for word in words]
+    return [(squeeze or collapse)(word) for word in words]
+
+
+def unstretch(word: str) -> str:
+    """Runs of three or more of a letter become one (`sooooo` -> `so`); `good` stays."""
+    return _STRETCH.sub(r"\1", word)
+
+
+def readable(text: str) -> str:
+    """The message as words a language model knows: obfuscation undone, double letters kept."""
+    return " ".join(tokens(text, squeeze=unstretch))
 
 
 @lru_cache(maxsize=4096)
