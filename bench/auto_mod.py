@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from wavestack.services import auto_mod
+from wavestack.services import auto_mod, social_ingest
 
 DATA = Path(__file__).parent.parent / "tests" / "data" / "auto_mod_eval" / "messages.jsonl"
 CLASSES = ("toxic", "spam")
@@ -34,8 +34,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threshold", type=float, default=0.7, help="toxicity threshold")
     parser.add_argument("--misses", type=int, default=0, help="print this many errors per class")
+    parser.add_argument(
+        "--split",
+        choices=("dev", "test", "all"),
+        default="all",
+        help="odd seeds (dev: look at these while tuning) or even seeds (test: report these)",
+    )
     args = parser.parse_args()
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()]
+    if args.split != "all":
+        parity = 1 if args.split == "dev" else 0
+        rows = [r for r in rows if int(r["seed_id"].rsplit("-", 1)[1]) % 2 == parity]
     judge = auto_mod.Judge(
         settings=auto_mod.ModerationSettings(toxicity_threshold=args.threshold),
         toxicity=auto_mod.bundled_model(),
@@ -44,10 +53,11 @@ def main() -> None:
     latencies: list[float] = []
     for n, row in enumerate(rows):
         began = time.perf_counter()
-        judged = judge.judge(row["text"], channel="eval", user=f"u{n}", now=n * 60.0)
+        emotes = len(social_ingest.emotes_of(row["text"], None))  # as the chat hook counts them
+        judged = judge.judge(row["text"], channel="eval", user=f"u{n}", now=n * 60.0, emotes=emotes)
         latencies.append(time.perf_counter() - began)
         pairs.append((row["label"], predicted(judged), row))
-    report: dict[str, object] = {"messages": len(rows)}
+    report: dict[str, object] = {"split": args.split, "messages": len(rows)}
     for cls in CLASSES:
         tp = sum(1 for truth, guess, _ in pairs if truth == cls and guess == cls)
         fp = sum(1 for truth, guess, _ in pairs if truth != cls and guess == cls)

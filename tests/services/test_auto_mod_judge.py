@@ -57,7 +57,7 @@ def test_odd_input_gets_an_answer(judge: Judge) -> None:
     huge = "long message " * 8000  # about 100 KB
     judged = judge.judge(huge, channel="c", user="big", now=0)
     assert judged.violations == ["spam"]
-    assert "length" in judged.reason
+    assert "repeated_words" in judged.reason or "length" in judged.reason
 
 
 def test_the_pipeline_deletes_flagged_messages(container: Container, tenant: Tenant) -> None:
@@ -75,3 +75,16 @@ def test_the_pipeline_deletes_flagged_messages(container: Container, tenant: Ten
     ((_, user, seconds, reason),) = timeouts.chats["twitch"].timeouts
     assert (user, seconds) == ("twitch-spammer", 60)
     assert "spam" in reason
+
+
+def test_chat_insults_and_words_of_play(judge: Judge) -> None:
+    assert verdict(judge, "k y s", user="i1") == ["toxicity"]  # the model alone misses it
+    assert verdict(judge, "you're tr4sh at this game", user="i2") == ["toxicity"]
+    assert verdict(judge, "kill him", user="g1") == []  # the model alone flags it
+    assert verdict(judge, "you're dead", user="g2") == []
+    assert verdict(judge, "kill yourself", user="g3") == ["toxicity"]
+
+
+def test_a_wall_of_one_word_is_spam(judge: Judge) -> None:
+    assert verdict(judge, "catJAM " * 12, user="w1") == ["spam"]
+    assert verdict(judge, "catJAM " * 9, user="w2") == []

@@ -19,6 +19,35 @@ from wavestack.services.auto_mod.spam import (
 )
 from wavestack.services.auto_mod.toxicity import ToxicityModel
 
+# Insults chat uses that the bundled model, trained on other text, often misses. Matched
+# like banned terms (through obfuscation); aimed-at-someone phrases where a word alone is
+# everyday speech (`trash`, `ugly`).
+# fmt: off
+CHAT_INSULTS = (
+    "idiot", "moron", "imbecile", "loser", "dumbass", "dipshit", "jackass", "scumbag", "kys",
+    "stfu", "pathetic", "worthless", "braindead",
+)
+CHAT_INSULT_PHRASES = (
+    "kill yourself", "go die", "nobody likes you", "no one likes you", "shut up", "you suck",
+    "you're trash", "youre trash", "you are trash", "ur trash", "you're garbage",
+    "you are garbage", "trash streamer", "garbage streamer", "streamer is trash",
+    "you're ugly", "you are ugly", "ur ugly", "you're fat", "you are fat", "you're useless",
+    "you are useless", "you're a clown", "you are a clown", "uninstall the game",
+    "waste of space", "get a life", "piece of shit", "nobody cares about you",
+    "waste of oxygen", "drink bleach", "hope you die", "hope you get hit", "hope you get cancer",
+    "watch your back", "coming for you", "find you and", "sleep with one eye open",
+    "should shoot you", "burns down with you", "lose some weight", "delete your channel",
+    "disappear forever", "you're a joke", "you are a joke", "clown",
+)
+# Words of play that read as violence or abuse out of context: the model's verdict must hold
+# without them for a message to count as toxic.
+GAMING_WORDS = frozenset({
+    "kill", "kills", "killed", "killing", "dead", "die", "died", "dying", "shoot", "shot",
+    "shooting", "sick", "destroy", "destroyed", "murder", "murdered", "slay", "slayed",
+    "rekt", "wrecked", "insane", "crazy", "nuts", "beast", "headshot", "snipe", "sniped",
+})
+# fmt: on
+
 # Roles that moderation leaves alone (compared without regard to case: the seed did not).
 EXEMPT_ROLES = frozenset({"moderator", "mod", "vip", "broadcaster", "owner", "admin"})
 MAX_JUDGED_CHARACTERS = 5000  # beyond this a message is spam by length alone
@@ -72,6 +101,7 @@ class Judge:
         self.toxicity = toxicity
         self.memory = ChatMemory(self.rules)
         self._spam_phrases = TermFilter(phrases=self.rules.spam_phrases or DEFAULT_SPAM_PHRASES)
+        self._insults = TermFilter(CHAT_INSULTS, CHAT_INSULT_PHRASES)
 
     def judge(
         self,
@@ -93,12 +123,7 @@ class Judge:
         if terms:
             violations.append("filter")
             reasons.append(f"banned {terms[0].kind} {terms[0].term!r}")
-        # The model reads the text as written and with its disguises undone (`1d10t`).
-        toxicity = (
-            max(self.toxicity.score(sample), self.toxicity.score(readable(sample)))
-            if self.toxicity is not None
-            else 0.0
-        )
+        toxicity = self._toxicity(sample)
         if toxicity >= self.settings.toxicity_threshold:
             violations.append("toxicity")
             reasons.append(f"toxicity {toxicity:.2f}")
@@ -118,3 +143,19 @@ class Judge:
             },
             reason="; ".join(reasons),
         )
+
+    def _toxicity(self, sample: str) -> float:
+        if self._insults.check(sample):
+            return 1.0
+        if self.toxicity is None:
+            return 0.0
+        # The model reads the text as written and with its disguises undone (`1d10t`).
+        plain = readable(sample)
+        score = max(self.toxicity.score(sample), self.toxicity.score(plain))
+        if score < self.settings.toxicity_threshold:
+            return score
+        words = plain.split()
+        if GAMING_WORDS.isdisjoint(words):
+            return score
+        # "kill him", "you're dead": only what is left without the words of play counts.
+        return self.toxicity.score(" ".join(w for w in words if w not in GAMING_WORDS))

@@ -34,6 +34,7 @@ LEET = {
 _TABLE = str.maketrans({**CONFUSABLES, **LEET})
 _WORD_SPLIT = re.compile(r"\s+")
 _NOT_LETTER = re.compile(r"[^a-z*]")
+_NOT_LETTER_OR_APOSTROPHE = re.compile(r"[^a-z*']")
 _REPEATS = re.compile(r"(.)\1+")
 _STRETCH = re.compile(r"(.)\1{2,}")
 _SENTENCE_END = "!?.,;:"
@@ -52,11 +53,14 @@ def collapse(word: str) -> str:
     return _REPEATS.sub(r"\1", word)
 
 
-def tokens(text: str, *, squeeze: Callable[[str], str] | None = None) -> list[str]:
+def tokens(
+    text: str, *, squeeze: Callable[[str], str] | None = None, apostrophes: bool = False
+) -> list[str]:
     """The words of a message as a filter compares them (see the module's docstring)."""
     # Sentence punctuation ending a word is not leetspeak: `idiot!` is not `idioti`.
     words_as_typed = (word.rstrip(_SENTENCE_END) for word in _WORD_SPLIT.split(text))
-    raw = [_NOT_LETTER.sub("", fold(word)) for word in words_as_typed]
+    dropped = _NOT_LETTER_OR_APOSTROPHE if apostrophes else _NOT_LETTER
+    raw = [dropped.sub("", fold(word)) for word in words_as_typed]
     words: list[str] = []
     spread: list[str] = []
     for word in raw:
@@ -80,7 +84,8 @@ def unstretch(word: str) -> str:
 
 def readable(text: str) -> str:
     """The message as words a language model knows: obfuscation undone, double letters kept."""
-    return " ".join(tokens(text, squeeze=unstretch))
+    # Apostrophes stay: the model knows `you're`, and `youre` is mostly found in insults.
+    return " ".join(tokens(text, squeeze=unstretch, apostrophes=True))
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,7 @@ score in [0, 1]; the message's spam score is the highest.
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from wavestack.services.auto_mod.filters import TermFilter
@@ -47,6 +47,7 @@ class SpamRules:
     caps_ratio: float = 0.7
     caps_min_length: int = 15
     max_repeated_chars: int = 10
+    max_repeated_words: int = 10
     max_emotes: int = 10
     max_mentions: int = 5
     max_length: int = 500
@@ -118,6 +119,10 @@ def message_signals(
     longest = max((len(m.group(0)) for m in _RUN.finditer(text)), default=0)
     if longest >= rules.max_repeated_chars:
         found.append(Signal("repeated_characters", 1.0, f"a run of {longest} characters"))
+    words = text.casefold().split()
+    most = max(Counter(words).values(), default=0)
+    if most >= rules.max_repeated_words:
+        found.append(Signal("repeated_words", 1.0, f"one word {most} times"))
     if emotes > rules.max_emotes:
         found.append(Signal("emotes", 1.0, f"{emotes} emotes"))
     mentions = len(_MENTION.findall(text))
