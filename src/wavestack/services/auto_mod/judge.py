@@ -112,8 +112,11 @@ class Judge:
         roles: Iterable[str] = (),
         now: float,
         emotes: int = 0,
+        settings: ModerationSettings | None = None,
     ) -> Judgement:
-        """Judge a message; exempt roles pass without a look."""
+        """Judge a message (by the judge's settings unless a channel's are given); exempt
+        roles pass without a look."""
+        settings = settings or self.settings
         if EXEMPT_ROLES.intersection(role.strip().casefold() for role in roles):
             return Judgement(exempt=True)
         sample = text[:MAX_JUDGED_CHARACTERS]
@@ -123,14 +126,14 @@ class Judge:
         if terms:
             violations.append("filter")
             reasons.append(f"banned {terms[0].kind} {terms[0].term!r}")
-        toxicity = self._toxicity(sample)
-        if toxicity >= self.settings.toxicity_threshold:
+        toxicity = self._toxicity(sample, settings.toxicity_threshold)
+        if toxicity >= settings.toxicity_threshold:
             violations.append("toxicity")
             reasons.append(f"toxicity {toxicity:.2f}")
         signals = message_signals(text, self.rules, emotes=emotes, phrases=self._spam_phrases)
         signals += self.memory.observe(channel, user, sample, now)
         spam = max((s.score for s in signals), default=0.0)
-        if spam >= self.settings.spam_threshold:
+        if spam >= settings.spam_threshold:
             violations.append("spam")
             strongest = max(signals, key=lambda s: s.score)
             reasons.append(f"spam: {strongest.rule} ({strongest.detail})")
@@ -144,7 +147,7 @@ class Judge:
             reason="; ".join(reasons),
         )
 
-    def _toxicity(self, sample: str) -> float:
+    def _toxicity(self, sample: str, threshold: float) -> float:
         if self._insults.check(sample):
             return 1.0
         if self.toxicity is None:
@@ -152,7 +155,7 @@ class Judge:
         # The model reads the text as written and with its disguises undone (`1d10t`).
         plain = readable(sample)
         score = max(self.toxicity.score(sample), self.toxicity.score(plain))
-        if score < self.settings.toxicity_threshold:
+        if score < threshold:
             return score
         words = plain.split()
         if GAMING_WORDS.isdisjoint(words):

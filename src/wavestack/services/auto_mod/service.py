@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
@@ -13,12 +16,22 @@ from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
-from wavestack.services.auto_mod.judge import Judgement, ModerationSettings
-from wavestack.services.auto_mod.models import AuditEntry, FilterTerm, Violation
+from wavestack.services.auto_mod.filters import TermFilter
+from wavestack.services.auto_mod.judge import Judge, Judgement, ModerationSettings
+from wavestack.services.auto_mod.models import AuditEntry, ChannelSettings, FilterTerm, Violation
+from wavestack.services.auto_mod.schemas import (
+    AuditEntryOut,
+    AuditPage,
+    CheckRequest,
+    CheckResponse,
+    Scores,
+)
+from wavestack.services.auto_mod.toxicity import ToxicityModel
 
 TERMS = table_of(FilterTerm)
 VIOLATIONS = table_of(Violation)
 AUDIT = table_of(AuditEntry)
+SETTINGS = table_of(ChannelSettings)
 KINDS = ("word", "phrase")
 VIOLATION_WINDOW = timedelta(hours=24)
 
@@ -214,3 +227,168 @@ def active_violations(
             )
             or 0
         )
+
+
+# --- checking messages over the API -------------------------------------------------------
+
+TERMS_TTL_SECONDS = 10.0  # another process's word-list change reaches this one within this
+
+
+class Judges:
+    """One judge per organization in this process: its word lists and its chat history."""
+
+    def __init__(self, toxicity: ToxicityModel | None) -> None:
+        self._toxicity = toxicity
+        self._judges: dict[str, tuple[float, Judge]] = {}
+        self._lock = threading.Lock()
+
+    def for_org(self, uow: UnitOfWork, org_id: str) -> Judge:
+        """The organization's judge, with word lists at most a few seconds old."""
+        now = time.monotonic()
+        with self._lock:
+            loaded = self._judges.get(org_id)
+        if loaded is not None and now - loaded[0] < TERMS_TTL_SECONDS:
+            return loaded[1]
+        listed = list_terms(uow, org_id=org_id)
+        terms = TermFilter(listed["words"], listed["phrases"])
+        with self._lock:
+            judge = loaded[1] if loaded is not None else Judge(toxicity=self._toxicity)
+            judge.terms = terms
+            self._judges[org_id] = (now, judge)
+        return judge
+
+    def forget(self, org_id: str) -> None:
+        """Reload the organization's lists on next use (they just changed here)."""
+        with self._lock:
+            self._judges.pop(org_id, None)
+
+
+def settings_for(
+    uow: UnitOfWork, *, org_id: str, platform: str, channel_id: str
+) -> ModerationSettings:
+    """The seed's defaults, then the organization's (`*`), then the channel's overrides."""
+    with uow:
+        rows = dict(
+            uow.session.execute(
+                select(SETTINGS.c.channel, SETTINGS.c.overrides).where(
+                    SETTINGS.c.org_id == org_id,
+                    SETTINGS.c.channel.in_(["*", f"{platform}:{channel_id}"]),
+                )
+            ).all()
+        )
+    merged = {**rows.get("*", {}), **rows.get(f"{platform}:{channel_id}", {})}
+    if "ladder" in merged:
+        merged["ladder"] = tuple(merged["ladder"])
+    return replace(ModerationSettings(), **merged)
+
+
+def save_settings(
+    uow: UnitOfWork, *, org_id: str, channel: str, overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """Store a channel's (or `*`: every channel's) overrides, replacing earlier ones."""
+    with uow:
+        uow.session.execute(
+            delete(SETTINGS).where(SETTINGS.c.org_id == org_id, SETTINGS.c.channel == channel)
+        )
+        if overrides:
+            uow.session.execute(
+                SETTINGS.insert().values(
+                    org_id=org_id, channel=channel, overrides=overrides, updated_at=utcnow()
+                )
+            )
+        uow.commit()
+    return overrides
+
+
+def check(uow: UnitOfWork, *, org_id: str, judges: Judges, request: CheckRequest) -> CheckResponse:
+    """Judge a message, count it against its author, and say what to do."""
+    settings = settings_for(
+        uow, org_id=org_id, platform=request.platform, channel_id=request.channel_id
+    )
+    judge = judges.for_org(uow, org_id)
+    judgement = judge.judge(
+        request.message,
+        channel=f"{request.platform}:{request.channel_id}",
+        user=request.user_id,
+        roles=request.user_roles,
+        now=time.monotonic(),
+        settings=settings,
+    )
+    decision = decide(
+        uow,
+        org_id=org_id,
+        message=Message(
+            request.platform,
+            request.channel_id,
+            request.user_id,
+            request.username or request.user_id,
+            request.message,
+        ),
+        judgement=judgement,
+        settings=settings,
+    )
+    actions = [] if decision.action == "none" else [decision.action]
+    return CheckResponse(
+        should_delete=decision.should_delete,
+        should_timeout=decision.should_timeout,
+        should_ban=decision.should_ban,
+        timeout_duration=decision.duration_seconds,
+        violations=judgement.violations,
+        scores=Scores(
+            filter=judgement.scores.get("filter", 0.0),
+            toxicity=judgement.scores.get("toxicity", 0.0),
+            spam=judgement.scores.get("spam", 0.0),
+        ),
+        actions=actions,
+        reason=judgement.reason,
+        violations_in_window=decision.violations_in_window,
+        audit_id=decision.audit_seq,
+    )
+
+
+def clear_violations(uow: UnitOfWork, *, org_id: str, user_id: str) -> int:
+    """Forgive a chatter: their violations stop counting (the audit keeps its entries)."""
+    with uow:
+        changed = uow.session.execute(
+            update(VIOLATIONS)
+            .where(
+                VIOLATIONS.c.org_id == org_id,
+                VIOLATIONS.c.user_id == user_id,
+                VIOLATIONS.c.revoked.is_(False),
+            )
+            .values(revoked=True)
+        )
+        uow.commit()
+    return int(changed.rowcount)  # type: ignore[attr-defined]
+
+
+def audit_page(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    channel_id: str | None,
+    user_id: str | None,
+    action: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> AuditPage:
+    """Decisions, newest first, filtered by channel, chatter, action and time."""
+    where = [AUDIT.c.org_id == org_id]
+    for column, value in (("channel_id", channel_id), ("user_id", user_id), ("action", action)):
+        if value is not None:
+            where.append(AUDIT.c[column] == value)
+    if since is not None:
+        where.append(AUDIT.c.created_at >= since)
+    if until is not None:
+        where.append(AUDIT.c.created_at < until)
+    with uow:
+        total = uow.session.scalar(select(func.count()).select_from(AUDIT).where(*where))
+        rows = uow.session.execute(
+            select(AUDIT).where(*where).order_by(AUDIT.c.seq.desc()).limit(limit).offset(offset)
+        ).all()
+    return AuditPage(
+        entries=[AuditEntryOut.model_validate(row, from_attributes=True) for row in rows],
+        total=int(total or 0),
+    )

@@ -1,0 +1,108 @@
+"""Shapes of the auto-mod API (snake_case, as the seed's auto-mod service)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wavestack.services.social_ingest import Platform
+
+MAX_MESSAGE = 100_000  # larger is refused; up to it, long text is judged (and is spam)
+
+
+class CheckRequest(BaseModel):
+    """A chat message to judge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(max_length=MAX_MESSAGE)
+    user_id: str = Field(min_length=1, max_length=128)
+    username: str = Field("", max_length=200)
+    platform: Platform
+    channel_id: str = Field(min_length=1, max_length=128)
+    user_roles: list[str] = Field(default_factory=list, max_length=20)
+
+
+class Scores(BaseModel):
+    """How strongly each family of rules fired, 0 to 1."""
+
+    filter: float
+    toxicity: float
+    spam: float
+
+
+class CheckResponse(BaseModel):
+    """The verdict and what to do about it (the seed's response, plus the audit entry)."""
+
+    should_delete: bool
+    should_timeout: bool
+    should_ban: bool
+    timeout_duration: int
+    violations: list[str]
+    scores: Scores
+    actions: list[str]
+    reason: str
+    violations_in_window: int = 0
+    audit_id: int | None = None
+
+
+class TermIn(BaseModel):
+    """A word (or phrase) to ban or lift."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    word: str | None = Field(None, max_length=200)
+    phrase: str | None = Field(None, max_length=200)
+
+
+class TermList(BaseModel):
+    """The organization's banned words and phrases."""
+
+    words: list[str]
+    phrases: list[str]
+
+
+class ViolationsOut(BaseModel):
+    """A chatter's violations that still count."""
+
+    user_id: str
+    count: int
+
+
+class AuditEntryOut(BaseModel):
+    """One moderation decision."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(validation_alias="seq")
+    platform: str
+    channel_id: str
+    user_id: str
+    username: str
+    message: str
+    violations: list[str]
+    scores: dict[str, Any]
+    reason: str
+    action: str
+    duration_seconds: int
+    created_at: datetime
+    undone_at: datetime | None
+    undone_by: str | None
+    false_positive: bool
+
+
+class AuditPage(BaseModel):
+    """Decisions, newest first."""
+
+    entries: list[AuditEntryOut]
+    total: int
+
+
+class UndoIn(BaseModel):
+    """Taking a decision back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    false_positive: bool = False
