@@ -58,6 +58,10 @@ def test_console_plays_through_the_pipeline(tmp_path: Path) -> None:
     assert replies[14] == "Thanks viewer for resubscribing, 3 months!"
     assert replies[15].startswith("@viewer rolled ")
     # What was said is stored: a second session sees the same balance.
+    # A second session is a new process: its moderation has not seen the first one's chat.
+    from wavestack.services.auto_mod import service
+
+    service.process_judges.cache_clear()
     again = runner.invoke(app, ["chat", "--data-dir", str(tmp_path)], input="!points\n")
     assert "bot> viewer has 102 points" in again.stdout
     first_run = json.loads((tmp_path / "first-run-credentials.json").read_text())
@@ -78,3 +82,28 @@ def test_the_console_chat_is_moderated(tmp_path: Path) -> None:
         "mod> deleted a message: toxicity 1.00",
         "mod> deleted a message: spam: link (link to nitro-gift.xyz)",
     ]
+    # ... and both decisions are in the audit.
+    from wavestack.bootstrap import bootstrap
+    from wavestack.kernel.config import Settings
+    from wavestack.services.auto_mod import service
+
+    container = bootstrap(Settings(data_dir=tmp_path), immediate_jobs=True)
+    try:
+        org_id = json.loads((tmp_path / "first-run-credentials.json").read_text())["org_id"]
+        page = service.audit_page(
+            container.uow(write=False),
+            org_id=org_id,
+            channel_id="console",
+            user_id=None,
+            action=None,
+            since=None,
+            until=None,
+            limit=10,
+            offset=0,
+        )
+        assert [e.message for e in page.entries] == [
+            "free nitro at nitro-gift dot xyz",
+            "you are a fucking idiot",
+        ]
+    finally:
+        container.close()

@@ -497,7 +497,7 @@ def chat(
             org_id=org_id,
             on_send=show,
             on_action=acted,
-            moderation=auto_mod.moderation_hook(),
+            moderation=auto_mod.moderation_hook(container.uow, org_id),
         )
         session = bots.Console(
             bot,

@@ -60,21 +60,41 @@ def test_odd_input_gets_an_answer(judge: Judge) -> None:
     assert "repeated_words" in judged.reason or "length" in judged.reason
 
 
-def test_the_pipeline_deletes_flagged_messages(container: Container, tenant: Tenant) -> None:
+def test_the_pipeline_acts_and_audits(container: Container, tenant: Tenant) -> None:
+    from wavestack.services.auto_mod import service
+
     chat = ChatHarness(container, tenant.org_id)
-    chat.bot.ports.moderation = auto_mod.moderation_hook()
+    chat.bot.ports.moderation = auto_mod.moderation_hook(container.uow, tenant.org_id)
     assert chat.say("!roll you fucking idiot") == []  # judged first: no command runs
     assert chat.chats["twitch"].deleted
     assert "rolled" in chat.one("!roll", user="friend")
     assert "🎱" in chat.one("!8ball is this fucking idiot right?", user="mod", role="moderator")
-    timeouts = ChatHarness(container, tenant.org_id)
-    timeouts.bot.ports.moderation = auto_mod.moderation_hook(
-        ModerationSettings(auto_timeout=True, timeout_duration=60)
+    service.save_settings(
+        container.uow(),
+        org_id=tenant.org_id,
+        channel="twitch:strict",
+        overrides={"auto_timeout": True, "auto_ban": True, "violations_for_ban": 3},
     )
-    timeouts.say("buy followers at bigfollows dot com", user="spammer")
-    ((_, user, seconds, reason),) = timeouts.chats["twitch"].timeouts
-    assert (user, seconds) == ("twitch-spammer", 60)
-    assert "spam" in reason
+    service.process_judges().forget(tenant.org_id)
+    said = [
+        chat.say(f"buy followers at bigfollows dot com {i}", user="spammer", channel="strict")
+        for i in range(3)
+    ]
+    assert said[0][0].startswith("@spammer please keep it friendly")
+    assert chat.chats["twitch"].timeouts[0][1:3] == ("twitch-spammer", 5)
+    assert chat.chats["twitch"].bans[0][:2] == ("strict", "twitch-spammer")
+    page = service.audit_page(
+        container.uow(write=False),
+        org_id=tenant.org_id,
+        channel_id="strict",
+        user_id=None,
+        action=None,
+        since=None,
+        until=None,
+        limit=10,
+        offset=0,
+    )
+    assert [entry.action for entry in page.entries] == ["ban", "timeout", "warn"]
 
 
 def test_chat_insults_and_words_of_play(judge: Judge) -> None:

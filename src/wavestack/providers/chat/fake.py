@@ -32,6 +32,7 @@ class FakeChat:
         self.deleted: list[tuple[str, str]] = []
         self.timeouts: list[tuple[str, str, int, str]] = []
         self.roles: list[tuple[str, str, str]] = []
+        self.bans: list[tuple[str, str, str]] = []
         self._on_send = on_send
         self._on_action = on_action or (lambda _: None)
 
@@ -51,6 +52,11 @@ class FakeChat:
         """Remember the timeout."""
         self.timeouts.append((channel_id, user_id, seconds, reason))
         self._on_action(f"timed out {user_id} for {seconds}s ({reason})")
+
+    def ban(self, channel_id: str, user_id: str, reason: str) -> None:
+        """Remember the ban."""
+        self.bans.append((channel_id, user_id, reason))
+        self._on_action(f"banned {user_id} ({reason})")
 
     def assign_role(self, channel_id: str, user_id: str, role: str) -> None:
         """Remember the role."""

@@ -36,6 +36,9 @@ class ChatPort(Protocol):
     def timeout(self, channel_id: str, user_id: str, seconds: int, reason: str) -> None:
         """Keep a user from chatting for a while."""
 
+    def ban(self, channel_id: str, user_id: str, reason: str) -> None:
+        """Ban a user from the channel."""
+
     def assign_role(self, channel_id: str, user_id: str, role: str) -> None:
         """Give a member a role (a Discord server role; elsewhere unsupported: PlatformError)."""
 

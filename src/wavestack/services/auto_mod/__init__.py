@@ -1,6 +1,10 @@
 """Auto-moderation: banned words that survive obfuscation, the toxicity model, spam heuristics;
 the escalation ladder and the audit trail come next. Others use these names."""
 
+from collections.abc import Callable
+
+from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.auto_mod import service
 from wavestack.services.auto_mod.filters import TermFilter
 from wavestack.services.auto_mod.hook import AutoModHook
 from wavestack.services.auto_mod.judge import Judge, Judgement, ModerationSettings
@@ -8,9 +12,9 @@ from wavestack.services.auto_mod.spam import SpamRules
 from wavestack.services.auto_mod.toxicity import ToxicityModel, bundled_model
 
 
-def moderation_hook(settings: ModerationSettings | None = None) -> AutoModHook:
-    """The chat pipeline's hook with the default rules and the bundled toxicity model."""
-    return AutoModHook(Judge(settings=settings, toxicity=bundled_model()))
+def moderation_hook(uow: Callable[[], UnitOfWork], org_id: str) -> AutoModHook:
+    """The chat pipeline's hook for an organization: its lists, its channels' settings."""
+    return AutoModHook(uow, org_id, service.process_judges())
 
 
 __all__ = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -25,16 +24,9 @@ from wavestack.services.auto_mod.schemas import (
     UndoIn,
     ViolationsOut,
 )
-from wavestack.services.auto_mod.toxicity import bundled_model
 from wavestack.services.social_ingest import Platform
 
 router = APIRouter(prefix="/api/v1/moderate", tags=["auto-mod"])
-
-
-@cache
-def judges() -> service.Judges:
-    """This process's judges (the toxicity model loads once)."""
-    return service.Judges(bundled_model())
 
 
 @router.post("/check", response_model=CheckResponse)
@@ -47,7 +39,7 @@ async def check(
     uow = container_of(request).uow()
     # The model and the rules are CPU work: off the event loop.
     verdict = await run_in_threadpool(
-        service.check, uow, org_id=caller.org_id, judges=judges(), request=data
+        service.check, uow, org_id=caller.org_id, judges=service.process_judges(), request=data
     )
     return json_response(verdict)
 
@@ -64,7 +56,7 @@ async def _add(request: Request, caller: Principal, data: TermIn, kind: str) -> 
     added = await call_db(
         request, service.add_terms, uow, org_id=caller.org_id, kind=kind, terms=[_term(data, kind)]
     )
-    judges().forget(caller.org_id)
+    service.process_judges().forget(caller.org_id)
     return JSONResponse({"added": added})
 
 
@@ -103,7 +95,7 @@ async def remove_word(
     removed = await call_db(
         request, service.remove_terms, uow, org_id=caller.org_id, kind=kind, terms=[value]
     )
-    judges().forget(caller.org_id)
+    service.process_judges().forget(caller.org_id)
     return JSONResponse({"removed": removed})
 
 
@@ -240,6 +232,7 @@ async def put_settings(
         channel=_channel(platform, channel_id),
         overrides=overrides,
     )
+    service.process_judges().forget(caller.org_id)
     return JSONResponse(saved)
 
 

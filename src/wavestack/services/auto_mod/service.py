@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from wavestack.services.auto_mod.schemas import (
     CheckResponse,
     Scores,
 )
-from wavestack.services.auto_mod.toxicity import ToxicityModel
+from wavestack.services.auto_mod.toxicity import ToxicityModel, bundled_model
 
 TERMS = table_of(FilterTerm)
 VIOLATIONS = table_of(Violation)
@@ -240,6 +241,7 @@ class Judges:
     def __init__(self, toxicity: ToxicityModel | None) -> None:
         self._toxicity = toxicity
         self._judges: dict[str, tuple[float, Judge]] = {}
+        self._settings: dict[tuple[str, str, str], tuple[float, ModerationSettings]] = {}
         self._lock = threading.Lock()
 
     def for_org(self, uow: UnitOfWork, org_id: str) -> Judge:
@@ -258,9 +260,32 @@ class Judges:
         return judge
 
     def forget(self, org_id: str) -> None:
-        """Reload the organization's lists on next use (they just changed here)."""
+        """Reload the organization's lists and settings on next use (they changed here)."""
         with self._lock:
             self._judges.pop(org_id, None)
+            for key in [key for key in self._settings if key[0] == org_id]:
+                del self._settings[key]
+
+    def settings(
+        self, uow: UnitOfWork, org_id: str, platform: str, channel_id: str
+    ) -> ModerationSettings:
+        """A channel's settings, at most a few seconds old."""
+        key = (org_id, platform, channel_id)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._settings.get(key)
+        if cached is not None and now - cached[0] < TERMS_TTL_SECONDS:
+            return cached[1]
+        found = settings_for(uow, org_id=org_id, platform=platform, channel_id=channel_id)
+        with self._lock:
+            self._settings[key] = (now, found)
+        return found
+
+
+@functools.cache
+def process_judges() -> Judges:
+    """This process's judges, with the bundled toxicity model (loaded once)."""
+    return Judges(bundled_model())
 
 
 def settings_for(
@@ -300,11 +325,11 @@ def save_settings(
     return overrides
 
 
-def check(uow: UnitOfWork, *, org_id: str, judges: Judges, request: CheckRequest) -> CheckResponse:
+def check(
+    uow: UnitOfWork, *, org_id: str, judges: Judges, request: CheckRequest, emotes: int = 0
+) -> CheckResponse:
     """Judge a message, count it against its author, and say what to do."""
-    settings = settings_for(
-        uow, org_id=org_id, platform=request.platform, channel_id=request.channel_id
-    )
+    settings = judges.settings(uow, org_id, request.platform, request.channel_id)
     judge = judges.for_org(uow, org_id)
     judgement = judge.judge(
         request.message,
@@ -312,6 +337,7 @@ def check(uow: UnitOfWork, *, org_id: str, judges: Judges, request: CheckRequest
         user=request.user_id,
         roles=request.user_roles,
         now=time.monotonic(),
+        emotes=emotes,
         settings=settings,
     )
     decision = decide(

@@ -165,8 +165,14 @@ class ChatMemory:
         horizon = max(rules.repeat_window_seconds, rules.flood_window_seconds)
         while mine and now - mine[0][0] > horizon:
             mine.popleft()
-        if key and any(
-            said == key and now - when <= rules.repeat_window_seconds for when, said in mine
+        # Asking for `!points` twice is not spam (command cooldowns deal with repeats).
+        command = text.lstrip()[:1] in ("!", "/")
+        if (
+            key
+            and not command
+            and any(
+                said == key and now - when <= rules.repeat_window_seconds for when, said in mine
+            )
         ):
             found.append(Signal("repeat", 1.0, "the same message again"))
         recent = sum(1 for when, _ in mine if now - when <= rules.flood_window_seconds) + 1

@@ -66,6 +66,8 @@ class Verdict:
     allow: bool = True
     delete: bool = False
     timeout_seconds: int = 0
+    ban: bool = False
+    warning: str = ""  # said in the channel
     reason: str = ""
 
 
@@ -271,8 +273,12 @@ class ChatBot:
             return
         if verdict.delete:
             chat.delete_message(event.channel.id, event.id, reason=verdict.reason)
-        if verdict.timeout_seconds:
+        if verdict.ban:
+            chat.ban(event.channel.id, event.author.id, verdict.reason)
+        elif verdict.timeout_seconds:
             chat.timeout(event.channel.id, event.author.id, verdict.timeout_seconds, verdict.reason)
+        if verdict.warning:
+            self.say(event.platform, event.channel.id, verdict.warning)
 
     def _accrue(self, event: MessageEvent, now: float) -> None:
         key = (event.platform, event.author.id)
