@@ -233,7 +233,7 @@ async def search(
     channel_id: Annotated[str | None, Query(alias="channelId")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    """Full-text search over stored messages (every word must match), most relevant first."""
+    """Full-text search (every word must match), by relevance among the newest 2,000 matches."""
     uow = container_of(request).uow(write=False)
     found = await call_db(
         request,
