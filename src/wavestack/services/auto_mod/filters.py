@@ -36,22 +36,32 @@ class TermFilter:
 
     def __init__(self, words: Iterable[str] = (), phrases: Iterable[str] = ()) -> None:
         self._words = {canonical(word): word for word in words if canonical(word)}
-        self._phrases = [(tuple(tokens(p)), p) for p in phrases if tokens(p)]
+        # Phrases by their first word: a message is read once, whatever the list's length.
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase in phrases:
+            words = tuple(tokens(phrase))
+            if words:
+                self._phrases.setdefault(words[0], []).append((words, phrase))
 
     def check(self, text: str) -> list[TermHit]:
         """Every banned word and phrase in `text`, each once."""
+        return self.check_words(tokens(text))
+
+    def check_words(self, words: list[str]) -> list[TermHit]:
+        """Every banned word and phrase in a message already split by `tokens`, each once."""
         found: dict[str, TermHit] = {}
-        words = tokens(text)
-        for word in words:
+        for at, word in enumerate(words):
             term = self._word_term(word)
             if term is not None:
                 found.setdefault(term, TermHit("word", term))
-        for phrase, term in self._phrases:
-            if _contains(words, phrase):
-                found.setdefault(term, TermHit("phrase", term))
+            for phrase, term in self._phrases.get(word, ()):
+                if tuple(words[at : at + len(phrase)]) == phrase:
+                    found.setdefault(term, TermHit("phrase", term))
         return list(found.values())
 
     def _word_term(self, word: str) -> str | None:
+        if not self._words:
+            return None
         term = self._words.get(word)
         if term is not None:
             return term
@@ -73,7 +83,3 @@ class TermFilter:
                 return term
         return None
 
-
-def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))

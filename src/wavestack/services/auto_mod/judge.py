@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wavestack.services.auto_mod.filters import TermFilter
-from wavestack.services.auto_mod.normalize import readable
+from wavestack.services.auto_mod.normalize import readable, tokens
 from wavestack.services.auto_mod.spam import (
     DEFAULT_SPAM_PHRASES,
     ChatMemory,
@@ -122,16 +122,19 @@ class Judge:
         sample = text[:MAX_JUDGED_CHARACTERS]
         violations: list[str] = []
         reasons: list[str] = []
-        terms = self.terms.check(sample)
+        words = tokens(sample)
+        terms = self.terms.check_words(words)
         if terms:
             violations.append("filter")
             reasons.append(f"banned {terms[0].kind} {terms[0].term!r}")
-        toxicity = self._toxicity(sample, settings.toxicity_threshold)
+        toxicity = self._toxicity(sample, words, settings.toxicity_threshold)
         if toxicity >= settings.toxicity_threshold:
             violations.append("toxicity")
             reasons.append(f"toxicity {toxicity:.2f}")
-        signals = message_signals(text, self.rules, emotes=emotes, phrases=self._spam_phrases)
-        signals += self.memory.observe(channel, user, sample, now)
+        signals = message_signals(
+            text, self.rules, emotes=emotes, phrases=self._spam_phrases, words=words
+        )
+        signals += self.memory.observe(channel, user, sample, now, words=words)
         spam = max((s.score for s in signals), default=0.0)
         if spam >= settings.spam_threshold:
             violations.append("spam")
@@ -147,8 +150,8 @@ class Judge:
             reason="; ".join(reasons),
         )
 
-    def _toxicity(self, sample: str, threshold: float) -> float:
-        if self._insults.check(sample):
+    def _toxicity(self, sample: str, words: list[str], threshold: float) -> float:
+        if self._insults.check_words(words):
             return 1.0
         if self.toxicity is None:
             return 0.0

@@ -53,18 +53,24 @@ def collapse(word: str) -> str:
     return _REPEATS.sub(r"\1", word)
 
 
-def tokens(
-    text: str, *, squeeze: Callable[[str], str] | None = None, apostrophes: bool = False
-) -> list[str]:
-    """The words of a message as a filter compares them (see the module's docstring)."""
-    # Sentence punctuation ending a word is not leetspeak: `idiot!` is not `idioti`.
-    words_as_typed = (word.rstrip(_SENTENCE_END) for word in _WORD_SPLIT.split(text))
-    dropped = _NOT_LETTER_OR_APOSTROPHE if apostrophes else _NOT_LETTER
-    raw = [dropped.sub("", fold(word)) for word in words_as_typed]
+@lru_cache(maxsize=65536)
+def _letters(word: str) -> tuple[str, str]:
+    # Chat repeats its words, so each distinct word is folded once: (letters, letters and
+    # apostrophes). Sentence punctuation ending a word is not leetspeak: `idiot!` is not
+    # `idioti`.
+    folded = fold(word.rstrip(_SENTENCE_END))
+    return _NOT_LETTER.sub("", folded), _NOT_LETTER_OR_APOSTROPHE.sub("", folded)
+
+
+def _joined_words(text: str, *, apostrophes: bool) -> list[str]:
+    """Folded words, letters spread over spaces joined back, before any squeezing."""
+    side = 1 if apostrophes else 0
     words: list[str] = []
     spread: list[str] = []
-    for word in raw:
-        if len(word) == 1:
+    for raw in _WORD_SPLIT.split(text):
+        letters = _letters(raw)
+        word = letters[side]
+        if len(letters[0]) == 1:
             spread.append(word)
             continue
         if spread:
@@ -74,7 +80,14 @@ def tokens(
             words.append(word)
     if spread:
         words.append("".join(spread))
-    return [(squeeze or collapse)(word) for word in words]
+    return words
+
+
+def tokens(
+    text: str, *, squeeze: Callable[[str], str] | None = None, apostrophes: bool = False
+) -> list[str]:
+    """The words of a message as a filter compares them (see the module's docstring)."""
+    return [(squeeze or collapse)(word) for word in _joined_words(text, apostrophes=apostrophes)]
 
 
 def unstretch(word: str) -> str:

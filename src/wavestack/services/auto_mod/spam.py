@@ -109,9 +109,14 @@ def _links(text: str, rules: SpamRules) -> Signal | None:
 
 
 def message_signals(
-    text: str, rules: SpamRules, *, emotes: int = 0, phrases: TermFilter | None = None
+    text: str,
+    rules: SpamRules,
+    *,
+    emotes: int = 0,
+    phrases: TermFilter | None = None,
+    words: list[str] | None = None,
 ) -> list[Signal]:
-    """What is spammy about one message on its own."""
+    """What is spammy about one message on its own (`words`: its `tokens`, when known)."""
     found: list[Signal] = []
     caps = _caps(text, rules)
     if caps is not None:
@@ -119,8 +124,7 @@ def message_signals(
     longest = max((len(m.group(0)) for m in _RUN.finditer(text)), default=0)
     if longest >= rules.max_repeated_chars:
         found.append(Signal("repeated_characters", 1.0, f"a run of {longest} characters"))
-    words = text.casefold().split()
-    most = max(Counter(words).values(), default=0)
+    most = max(Counter(text.casefold().split()).values(), default=0)
     if most >= rules.max_repeated_words:
         found.append(Signal("repeated_words", 1.0, f"one word {most} times"))
     if emotes > rules.max_emotes:
@@ -133,7 +137,9 @@ def message_signals(
     link = _links(text, rules)
     if link is not None:
         found.append(link)
-    known = (phrases or TermFilter(phrases=rules.spam_phrases)).check(text)
+    known = (phrases or TermFilter(phrases=rules.spam_phrases)).check_words(
+        tokens(text) if words is None else words
+    )
     if known:
         found.append(Signal("spam_phrase", 1.0, known[0].term))
     return found
@@ -142,7 +148,10 @@ def message_signals(
 @dataclass
 class _Channel:
     said: dict[str, deque[tuple[float, str]]] = field(default_factory=dict)  # by chatter
-    texts: deque[tuple[float, str, str]] = field(default_factory=deque)  # (when, key, chatter)
+    texts: deque[tuple[float, str]] = field(default_factory=deque)  # (when, text) in order
+    # Who posted each recent long text (its latest time per chatter), to count copypasta
+    # without reading the whole window on every message.
+    posters: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class ChatMemory:
@@ -155,11 +164,13 @@ class ChatMemory:
         self._channels: dict[str, _Channel] = {}
         self._seen = 0
 
-    def observe(self, channel: str, user: str, text: str, now: float) -> list[Signal]:
+    def observe(
+        self, channel: str, user: str, text: str, now: float, *, words: list[str] | None = None
+    ) -> list[Signal]:
         """Remember a message; returns the repeat, copypasta and flood signals it raises."""
         rules = self.rules
         state = self._channels.setdefault(channel, _Channel())
-        key = " ".join(tokens(text))
+        key = " ".join(tokens(text) if words is None else words)
         found: list[Signal] = []
         mine = state.said.setdefault(user, deque())
         horizon = max(rules.repeat_window_seconds, rules.flood_window_seconds)
@@ -185,14 +196,27 @@ class ChatMemory:
         if self._seen % self.SWEEP_EVERY == 0:
             self._forget_quiet(now, horizon)
         if len(text) >= rules.copypasta_min_length and key:
-            texts = state.texts
-            while texts and now - texts[0][0] > rules.copypasta_window_seconds:
-                texts.popleft()
-            chatters = {who for _, said, who in texts if said == key} | {user}
-            if len(chatters) >= rules.copypasta_chatters:
-                found.append(Signal("copypasta", 1.0, f"posted by {len(chatters)} chatters"))
-            texts.append((now, key, user))
+            chatters = self._posted(state, key, user, now)
+            if chatters >= rules.copypasta_chatters:
+                found.append(Signal("copypasta", 1.0, f"posted by {chatters} chatters"))
         return found
+
+    def _posted(self, state: _Channel, key: str, user: str, now: float) -> int:
+        """Record that `user` posted the text `key`; how many chatters did in the window."""
+        window = self.rules.copypasta_window_seconds
+        texts, posters = state.texts, state.posters
+        while texts and now - texts[0][0] > window:
+            _, old = texts.popleft()
+            by = posters.get(old)
+            if by is not None:
+                for who in [who for who, last in by.items() if now - last > window]:
+                    del by[who]
+                if not by:
+                    del posters[old]
+        by = posters.setdefault(key, {})
+        by[user] = now
+        texts.append((now, key))
+        return len(by)
 
     def _forget_quiet(self, now: float, horizon: float) -> None:
         for state in self._channels.values():
