@@ -5,7 +5,10 @@ a minute apart, so the history rules stay out of it) with the default settings, 
 toxicity model and an empty word list. A message is predicted `toxic` when the toxicity model
 or a banned term flags it, else `spam` when the spam rules do, else `clean`.
 
-    python bench/auto_mod.py [--threshold 0.7] [--misses 10]
+The image path is timed on the photographs scikit-learn ships (640x427 JPEG) and on one of
+them scaled to 1920x1080: decoding with Pillow plus nudenet's detector, one image at a time.
+
+    python bench/auto_mod.py [--split test] [--threshold 0.7] [--misses 10] [--images 50]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from wavestack.services import auto_mod, social_ingest
+from wavestack.services.auto_mod.images import judge_image
 
 DATA = Path(__file__).parent.parent / "tests" / "data" / "auto_mod_eval" / "messages.jsonl"
 CLASSES = ("toxic", "spam")
@@ -40,6 +44,7 @@ def main() -> None:
         default="all",
         help="odd seeds (dev: look at these while tuning) or even seeds (test: report these)",
     )
+    parser.add_argument("--images", type=int, default=50, help="timed runs per image size")
     args = parser.parse_args()
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()]
     if args.split != "all":
@@ -84,11 +89,47 @@ def main() -> None:
     report["p50_us"] = round(statistics.median(latencies) * 1e6, 1)
     report["p99_us"] = round(latencies[int(len(latencies) * 0.99)] * 1e6, 1)
     report["messages_per_second"] = round(len(latencies) / sum(latencies))
+    if args.images:
+        report["images"] = image_timings(args.images)
     print(json.dumps(report, indent=2))
     for cls in (*CLASSES, "clean"):
         misses = [row["text"] for truth, guess, row in pairs if truth == cls and guess != cls]
         for text in misses[: args.misses]:
             print(f"missed {cls}: {text[:120]!r}")
+
+
+def image_timings(runs: int) -> dict[str, dict[str, float]]:
+    """p50 and p99 milliseconds of judging an image, per size."""
+    import io
+
+    from PIL import Image
+    from sklearn.datasets import load_sample_image  # type: ignore[import-untyped]
+
+    def jpeg(image: Image.Image) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+        return buffer.getvalue()
+
+    photos = [Image.fromarray(load_sample_image(name)) for name in ("china.jpg", "flower.jpg")]
+    sizes = {
+        "640x427": [jpeg(photo) for photo in photos],
+        "1920x1080": [jpeg(photo.resize((1920, 1080))) for photo in photos],
+    }
+    settings = auto_mod.ModerationSettings()
+    judge_image(sizes["640x427"][0], settings=settings)  # loads the model
+    timings: dict[str, dict[str, float]] = {}
+    for size, images in sizes.items():
+        taken: list[float] = []
+        for n in range(runs):
+            began = time.perf_counter()
+            judge_image(images[n % len(images)], settings=settings)
+            taken.append(time.perf_counter() - began)
+        taken.sort()
+        timings[size] = {
+            "p50_ms": round(statistics.median(taken) * 1e3, 1),
+            "p99_ms": round(taken[min(len(taken) - 1, int(len(taken) * 0.99))] * 1e3, 1),
+        }
+    return timings
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
+from wavestack.services.auto_mod import ModerationSettings
 from wavestack.services.bots import BotSettings
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
@@ -16,6 +17,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_RATE_LIMIT_{name.upper()}" for name in RateLimits.model_fields]
     names += [f"WAVESTACK_HIGHLIGHT_{name.upper()}" for name in HighlightSettings.model_fields]
     names += [f"WAVESTACK_BOTS_{name.upper()}" for name in BotSettings.model_fields]
+    names += [f"WAVESTACK_AUTO_MOD_{name.upper()}" for name in ModerationSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -492,13 +492,8 @@ def chat(
             else:
                 typer.echo(line)
 
-        bot = bots.console_bot(
-            container,
-            org_id=org_id,
-            on_send=show,
-            on_action=acted,
-            moderation=auto_mod.moderation_hook(container.uow, org_id),
-        )
+        bot = bots.console_bot(container, org_id=org_id, on_send=show, on_action=acted)
+        auto_mod.attach(bot)
         session = bots.Console(
             bot,
             bots.Speaker(name=as_name, role=role, platform=platform),

@@ -35,6 +35,8 @@ def test_check_follows_the_contract(api: SyncASGIClient, tenant: Tenant) -> None
         "reason": "",
         "violations_in_window": 0,
         "audit_id": None,
+        "protective_mode": False,
+        "join_wave": 0,
     }
     toxic = check(api, tenant, "you are a fucking idiot")
     assert toxic["should_delete"] is True
@@ -101,6 +103,17 @@ def test_violations_escalate_per_channel_settings_and_forgiveness(
         ).status_code
         == 422
     )
+    unknown = api.put("/api/v1/moderate/settings/twitch/chan", json={"speed": 3}, headers=h)
+    assert (unknown.status_code, "speed" in unknown.text) == (422, True)
+    links = api.put(
+        "/api/v1/moderate/settings/twitch/chan",
+        json={"allowed_domains": ["WWW.Twitch.TV"], "ladder": "warn, ban"},
+        headers=h,
+    )
+    assert links.json() == {"allowed_domains": ["twitch.tv"], "ladder": ["warn", "ban"]}
+    linked = check(api, tenant, "clip at clips.twitch.tv/abc", user_id="l1")
+    assert linked["violations"] == []
+    assert check(api, tenant, "see evil.example", user_id="l2")["violations"] == ["spam"]
 
 
 def test_the_audit_and_undo(api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant) -> None:

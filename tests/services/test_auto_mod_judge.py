@@ -32,7 +32,7 @@ def test_each_kind_of_violation(judge: Judge) -> None:
 
 def test_thresholds_come_from_the_settings() -> None:
     lenient = Judge(
-        settings=ModerationSettings(toxicity_threshold=1.01, spam_threshold=1.01),
+        settings=ModerationSettings(toxicity_threshold=1, spam_threshold=1),
         toxicity=auto_mod.bundled_model(),
     )
     assert lenient.judge("you are a fucking idiot", channel="c", user="u", now=0).violations == []
@@ -64,7 +64,7 @@ def test_the_pipeline_acts_and_audits(container: Container, tenant: Tenant) -> N
     from wavestack.services.auto_mod import service
 
     chat = ChatHarness(container, tenant.org_id)
-    chat.bot.ports.moderation = auto_mod.moderation_hook(container.uow, tenant.org_id)
+    auto_mod.attach(chat.bot)
     assert chat.say("!roll you fucking idiot") == []  # judged first: no command runs
     assert chat.chats["twitch"].deleted
     assert "rolled" in chat.one("!roll", user="friend")

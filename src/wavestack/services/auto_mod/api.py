@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
-from wavestack.kernel.errors import ValidationFailed
+from wavestack.kernel.errors import PayloadTooLarge, ValidationFailed
+from wavestack.kernel.http import BlockedDestination
 from wavestack.kernel.schemas import UtcDateTime
-from wavestack.kernel.web import json_response
+from wavestack.kernel.web import json_response, validation_details
 from wavestack.services.auto_mod import service
+from wavestack.services.auto_mod.images import MAX_IMAGE_BYTES
 from wavestack.services.auto_mod.schemas import (
     AuditPage,
     CheckRequest,
     CheckResponse,
+    ImageCheckIn,
+    ImageCheckResponse,
     TermIn,
     TermList,
     UndoIn,
     ViolationsOut,
 )
 from wavestack.services.social_ingest import Platform
+
+if TYPE_CHECKING:
+    from wavestack.bootstrap import Container
 
 router = APIRouter(prefix="/api/v1/moderate", tags=["auto-mod"])
 
@@ -42,6 +52,94 @@ async def check(
         service.check, uow, org_id=caller.org_id, judges=service.process_judges(), request=data
     )
     return json_response(verdict)
+
+
+IMAGE_FIELDS = ("platform", "channel_id", "user_id", "username")
+
+
+@router.post("/image", response_model=ImageCheckResponse)
+async def check_image(
+    request: Request, caller: Annotated[Principal, Depends(require("moderation:write"))]
+) -> Response:
+    """Judge an image for nudity with the bundled detector: upload it (multipart field
+    `file`, or the bytes as the body with an `image/*` type), or send JSON `{"url": ...}`
+    (fetched through the outbound guard). Optional `platform`, `channel_id`, `user_id` and
+    `username` pick the channel's threshold and count an NSFW image against the chatter."""
+    container = container_of(request)
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind == "application/json":
+        about = _image_check_in(await _capped_body(request, 16 * 1024))
+        if not about.url:
+            raise ValidationFailed("give the image as a file upload, or its url in JSON")
+        data = await run_in_threadpool(_fetch_image, container, about.url)
+    elif kind == "multipart/form-data":
+        _refuse_large(request, MAX_IMAGE_BYTES + 64 * 1024)
+        async with request.form(max_files=1, max_fields=len(IMAGE_FIELDS)) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise ValidationFailed("multipart form: put the image in the field `file`")
+            data = await upload.read(MAX_IMAGE_BYTES + 1)
+            fields = {n: form[n] for n in IMAGE_FIELDS if isinstance(form.get(n), str)}
+        about = _image_check_in(json.dumps(fields).encode())
+    elif kind.startswith("image/") or kind == "application/octet-stream":
+        data = await _capped_body(request, MAX_IMAGE_BYTES)
+        about = ImageCheckIn()
+    else:
+        raise ValidationFailed("send multipart/form-data, an image/* body, or JSON with a url")
+    verdict = await run_in_threadpool(
+        service.check_image,
+        container.uow(),
+        org_id=caller.org_id,
+        judges=service.process_judges(),
+        data=data,
+        about=about,
+    )
+    return json_response(verdict)
+
+
+def _image_check_in(raw: bytes) -> ImageCheckIn:
+    try:
+        return ImageCheckIn.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ValidationFailed("invalid image check", details=validation_details(exc)) from exc
+
+
+def _refuse_large(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"images are limited to {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    _refuse_large(request, limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the body is limited to {limit:,} bytes")
+    return bytes(body)
+
+
+def _fetch_image(container: Container, url: str) -> bytes:
+    """Download an image through the SSRF guard, at most the size limit."""
+    body = bytearray()
+    try:
+        container.egress.check_url(url)
+        with (
+            container.http_client(retries=1, timeout=10.0) as client,
+            client.stream("GET", url, follow_redirects=True) as response,
+        ):
+            if response.status_code != 200:
+                raise ValidationFailed(f"fetching the image gave HTTP {response.status_code}")
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_IMAGE_BYTES:
+                    raise PayloadTooLarge("the image at that url is larger than 10 MB")
+    except BlockedDestination as exc:
+        raise ValidationFailed(f"url: {exc}") from exc
+    except httpx.HTTPError as exc:
+        raise ValidationFailed(f"could not fetch the image: {exc}") from exc
+    return bytes(body)
 
 
 def _term(data: TermIn, kind: str) -> str:
@@ -188,21 +286,6 @@ async def undo(
     return Response(status_code=204)
 
 
-class SettingsIn(BaseModel):
-    """Overrides of the seed's defaults; leave a field out to keep the default."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    toxicity_threshold: float | None = Field(None, ge=0, le=1)
-    spam_threshold: float | None = Field(None, ge=0, le=1)
-    auto_delete: bool | None = None
-    auto_timeout: bool | None = None
-    auto_ban: bool | None = None
-    violations_for_ban: int | None = Field(None, ge=1, le=100)
-    timeout_duration: int | None = Field(None, ge=1, le=1_209_600)
-    ladder: list[str] | None = Field(None, min_length=1, max_length=10)
-
-
 def _channel(platform: str, channel_id: str) -> str:
     return "*" if channel_id == "*" else f"{platform}:{channel_id}"
 
@@ -212,17 +295,14 @@ async def put_settings(
     request: Request,
     platform: Platform,
     channel_id: str,
-    data: Annotated[SettingsIn, Body()],
+    data: Annotated[dict[str, Any], Body()],
     caller: Annotated[Principal, Depends(require("moderation:write"))],
 ) -> Response:
-    """Override the settings for a channel (`*` as the channel: for every channel)."""
-    overrides: dict[str, Any] = data.model_dump(exclude_none=True)
-    for step in overrides.get("ladder", []):
-        name, _, seconds = step.partition(":")
-        if name not in ("warn", "delete", "timeout", "ban") or (
-            name == "timeout" and not seconds.isdigit()
-        ):
-            raise ValidationFailed(f"ladder: {step!r} is not warn, delete, timeout:N or ban")
+    """Override the settings for a channel (`*` as the channel: for every channel): any of
+    those `GET` shows; a field left out keeps the default, `null` returns to it."""
+    given = {name: value for name, value in data.items() if value is not None}
+    checked = service.install_defaults().with_overrides(given).model_dump(mode="json")
+    overrides = {name: checked[name] for name in given}
     uow = container_of(request).uow()
     saved = await call_db(
         request,
@@ -253,4 +333,4 @@ async def get_settings(
         platform=platform,
         channel_id=channel_id,
     )
-    return JSONResponse({**vars(settings), "ladder": list(settings.ladder)})
+    return JSONResponse(settings.model_dump(mode="json"))

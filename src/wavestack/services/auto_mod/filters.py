@@ -82,4 +82,3 @@ class TermFilter:
             if pattern.fullmatch(banned):
                 return term
         return None
-

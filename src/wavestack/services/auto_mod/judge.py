@@ -6,11 +6,13 @@ chatter's violations toward a timeout or ban (the escalation ladder) builds on i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from wavestack.services.auto_mod.filters import TermFilter
 from wavestack.services.auto_mod.normalize import readable, tokens
+from wavestack.services.auto_mod.settings import ModerationSettings
 from wavestack.services.auto_mod.spam import (
     DEFAULT_SPAM_PHRASES,
     ChatMemory,
@@ -18,6 +20,7 @@ from wavestack.services.auto_mod.spam import (
     message_signals,
 )
 from wavestack.services.auto_mod.toxicity import ToxicityModel
+from wavestack.services.auto_mod.watch import ChannelWatch
 
 # Insults chat uses that the bundled model, trained on other text, often misses. Matched
 # like banned terms (through obfuscation); aimed-at-someone phrases where a word alone is
@@ -54,22 +57,6 @@ MAX_JUDGED_CHARACTERS = 5000  # beyond this a message is spam by length alone
 
 
 @dataclass(frozen=True)
-class ModerationSettings:
-    """The seed's defaults; a channel may override them."""
-
-    toxicity_threshold: float = 0.7
-    spam_threshold: float = 0.6
-    auto_delete: bool = True
-    auto_timeout: bool = False
-    auto_ban: bool = False
-    violations_for_ban: int = 5
-    timeout_duration: int = 300
-    # With `auto_timeout`: what the 1st, 2nd, 3rd... violation in 24 h brings (the last step
-    # repeats); `timeout:N` times out for N seconds, `warn` deletes and warns.
-    ladder: tuple[str, ...] = ("warn", "timeout:5", "timeout:600")
-
-
-@dataclass(frozen=True)
 class Judgement:
     """What moderation makes of one message (the contract's check response, in Python)."""
 
@@ -77,6 +64,8 @@ class Judgement:
     scores: dict[str, float] = field(default_factory=dict)
     reason: str = ""
     exempt: bool = False
+    wave: int = 0  # first-time chatters whose join wave this message completed (protection on)
+    protected: bool = False  # the channel was in protective mode
 
     @property
     def flagged(self) -> bool:
@@ -100,6 +89,7 @@ class Judge:
         self.rules = rules or SpamRules()
         self.toxicity = toxicity
         self.memory = ChatMemory(self.rules)
+        self.watch = ChannelWatch()
         self._spam_phrases = TermFilter(phrases=self.rules.spam_phrases or DEFAULT_SPAM_PHRASES)
         self._insults = TermFilter(CHAT_INSULTS, CHAT_INSULT_PHRASES)
 
@@ -109,16 +99,28 @@ class Judge:
         *,
         channel: str,
         user: str,
+        username: str = "",
         roles: Iterable[str] = (),
         now: float,
         emotes: int = 0,
+        first_time: bool = False,
         settings: ModerationSettings | None = None,
     ) -> Judgement:
         """Judge a message (by the judge's settings unless a channel's are given); exempt
-        roles pass without a look."""
+        roles pass without a look. `first_time`: the author never chatted in the channel."""
         settings = settings or self.settings
-        if EXEMPT_ROLES.intersection(role.strip().casefold() for role in roles):
+        if is_exempt(roles):
             return Judgement(exempt=True)
+        protect_seconds = settings.protect_minutes * 60.0
+        arrival = self.watch.arrive(
+            channel,
+            user,
+            first_time=first_time,
+            now=now,
+            wave_size=settings.raid_new_chatters,
+            window=settings.raid_window_seconds,
+            protect_seconds=protect_seconds,
+        )
         sample = text[:MAX_JUDGED_CHARACTERS]
         violations: list[str] = []
         reasons: list[str] = []
@@ -128,15 +130,27 @@ class Judge:
             violations.append("filter")
             reasons.append(f"banned {terms[0].kind} {terms[0].term!r}")
         toxicity = self._toxicity(sample, words, settings.toxicity_threshold)
-        if toxicity >= settings.toxicity_threshold:
+        if toxicity > settings.toxicity_threshold:
             violations.append("toxicity")
             reasons.append(f"toxicity {toxicity:.2f}")
-        signals = message_signals(
-            text, self.rules, emotes=emotes, phrases=self._spam_phrases, words=words
+        rules = _with_links(
+            self.rules,
+            settings.links_allowed,
+            tuple(settings.allowed_domains),
+            tuple(settings.blocked_domains),
         )
-        signals += self.memory.observe(channel, user, sample, now, words=words)
+        if arrival.protected:
+            rules = _protective(rules, newcomer=arrival.newcomer)
+        signals = message_signals(
+            text, rules, emotes=emotes, phrases=self._spam_phrases, words=words
+        )
+        signals += self.memory.observe(channel, user, sample, now, words=words, rules=rules)
+        if any(s.rule == "link" for s in signals) and self.watch.take_permit(
+            channel, username or user, now
+        ):
+            signals = [s for s in signals if s.rule != "link"]
         spam = max((s.score for s in signals), default=0.0)
-        if spam >= settings.spam_threshold:
+        if spam > settings.spam_threshold:
             violations.append("spam")
             strongest = max(signals, key=lambda s: s.score)
             reasons.append(f"spam: {strongest.rule} ({strongest.detail})")
@@ -148,6 +162,8 @@ class Judge:
                 "spam": round(spam, 4),
             },
             reason="; ".join(reasons),
+            wave=arrival.wave,
+            protected=arrival.protected,
         )
 
     def _toxicity(self, sample: str, words: list[str], threshold: float) -> float:
@@ -158,10 +174,46 @@ class Judge:
         # The model reads the text as written and with its disguises undone (`1d10t`).
         plain = readable(sample)
         score = max(self.toxicity.score(sample), self.toxicity.score(plain))
-        if score < threshold:
+        if score <= threshold:
             return score
         words = plain.split()
         if GAMING_WORDS.isdisjoint(words):
             return score
         # "kill him", "you're dead": only what is left without the words of play counts.
         return self.toxicity.score(" ".join(w for w in words if w not in GAMING_WORDS))
+
+
+def is_exempt(roles: Iterable[str]) -> bool:
+    """Whether a chatter's roles put them above moderation (whatever their case)."""
+    return not EXEMPT_ROLES.isdisjoint(role.strip().casefold() for role in roles)
+
+
+@functools.lru_cache(maxsize=256)
+def _protective(rules: SpamRules, *, newcomer: bool) -> SpamRules:
+    """Tighter rules while a channel is protected; a newcomer may post no link at all."""
+    return replace(
+        rules,
+        caps_ratio=min(rules.caps_ratio, 0.5),
+        max_repeated_chars=min(rules.max_repeated_chars, 6),
+        max_emotes=min(rules.max_emotes, 5),
+        max_mentions=min(rules.max_mentions, 2),
+        copypasta_chatters=min(rules.copypasta_chatters, 2),
+        flood_messages=min(rules.flood_messages, 3),
+        links_allowed=rules.links_allowed and not newcomer,
+        allowed_domains=frozenset() if newcomer else rules.allowed_domains,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _with_links(
+    rules: SpamRules, allowed: bool, domains: tuple[str, ...], blocked: tuple[str, ...]
+) -> SpamRules:
+    """The judge's spam rules with a channel's link policy added to them."""
+    if not (allowed or domains or blocked):
+        return rules
+    return replace(
+        rules,
+        links_allowed=rules.links_allowed or allowed,
+        allowed_domains=rules.allowed_domains.union(domains),
+        blocked_domains=rules.blocked_domains.union(blocked),
+    )

@@ -46,6 +46,8 @@ class CheckResponse(BaseModel):
     reason: str
     violations_in_window: int = 0
     audit_id: int | None = None
+    protective_mode: bool = False  # the channel is protected (a raid or a join wave)
+    join_wave: int = 0  # when this message completed a join wave: its first-time chatters
 
 
 class TermIn(BaseModel):
@@ -106,3 +108,43 @@ class UndoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     false_positive: bool = False
+
+
+class ImageCheckIn(BaseModel):
+    """An image to judge by URL (or upload the file instead); with a chatter and a channel,
+    an NSFW image counts as their violation and is audited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, max_length=2048)
+    platform: Platform | None = None
+    channel_id: str | None = Field(None, min_length=1, max_length=128)
+    user_id: str | None = Field(None, min_length=1, max_length=128)
+    username: str = Field("", max_length=200)
+
+
+class DetectionOut(BaseModel):
+    """A region the detector found."""
+
+    label: str
+    score: float
+    box: list[int]
+
+
+class ImageCheckResponse(BaseModel):
+    """The verdict on an image; the actions are there when a chatter was named."""
+
+    nsfw: bool
+    score: float
+    threshold: float
+    classes: dict[str, float]
+    detections: list[DetectionOut]
+    width: int
+    height: int
+    reason: str
+    should_delete: bool = False
+    should_timeout: bool = False
+    should_ban: bool = False
+    timeout_duration: int = 0
+    actions: list[str] = Field(default_factory=list)
+    audit_id: int | None = None

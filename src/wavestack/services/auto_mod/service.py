@@ -6,7 +6,7 @@ import functools
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,16 +17,22 @@ from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.services import social_ingest
 from wavestack.services.auto_mod.filters import TermFilter
-from wavestack.services.auto_mod.judge import Judge, Judgement, ModerationSettings
+from wavestack.services.auto_mod.images import NsfwDetector, judge_image
+from wavestack.services.auto_mod.judge import Judge, Judgement, is_exempt
 from wavestack.services.auto_mod.models import AuditEntry, ChannelSettings, FilterTerm, Violation
 from wavestack.services.auto_mod.schemas import (
     AuditEntryOut,
     AuditPage,
     CheckRequest,
     CheckResponse,
+    DetectionOut,
+    ImageCheckIn,
+    ImageCheckResponse,
     Scores,
 )
+from wavestack.services.auto_mod.settings import ModerationSettings
 from wavestack.services.auto_mod.toxicity import ToxicityModel, bundled_model
 
 TERMS = table_of(FilterTerm)
@@ -283,6 +289,12 @@ class Judges:
 
 
 @functools.cache
+def install_defaults() -> ModerationSettings:
+    """The settings of this install (`WAVESTACK_AUTO_MOD_*`, read once)."""
+    return ModerationSettings()
+
+
+@functools.cache
 def process_judges() -> Judges:
     """This process's judges, with the bundled toxicity model (loaded once)."""
     return Judges(bundled_model())
@@ -302,9 +314,7 @@ def settings_for(
             ).all()
         )
     merged = {**rows.get("*", {}), **rows.get(f"{platform}:{channel_id}", {})}
-    if "ladder" in merged:
-        merged["ladder"] = tuple(merged["ladder"])
-    return replace(ModerationSettings(), **merged)
+    return install_defaults().with_overrides(merged) if merged else install_defaults()
 
 
 def save_settings(
@@ -326,18 +336,37 @@ def save_settings(
 
 
 def check(
-    uow: UnitOfWork, *, org_id: str, judges: Judges, request: CheckRequest, emotes: int = 0
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    judges: Judges,
+    request: CheckRequest,
+    emotes: int = 0,
+    now: float | None = None,
 ) -> CheckResponse:
-    """Judge a message, count it against its author, and say what to do."""
+    """Judge a message, count it against its author, and say what to do (`now`: monotonic
+    seconds, the chat pipeline's clock)."""
     settings = judges.settings(uow, org_id, request.platform, request.channel_id)
     judge = judges.for_org(uow, org_id)
+    channel = f"{request.platform}:{request.channel_id}"
+    first_time = False
+    if not is_exempt(request.user_roles) and not judge.watch.knows(channel, request.user_id):
+        first_time = not social_ingest.has_chatted(
+            uow,
+            org_id=org_id,
+            platform=request.platform,
+            channel_id=request.channel_id,
+            user_id=request.user_id,
+        )
     judgement = judge.judge(
         request.message,
-        channel=f"{request.platform}:{request.channel_id}",
+        channel=channel,
         user=request.user_id,
+        username=request.username,
         roles=request.user_roles,
-        now=time.monotonic(),
+        now=time.monotonic() if now is None else now,
         emotes=emotes,
+        first_time=first_time,
         settings=settings,
     )
     decision = decide(
@@ -369,6 +398,67 @@ def check(
         reason=judgement.reason,
         violations_in_window=decision.violations_in_window,
         audit_id=decision.audit_seq,
+        protective_mode=judgement.protected,
+        join_wave=judgement.wave,
+    )
+
+
+def check_image(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    judges: Judges,
+    data: bytes,
+    about: ImageCheckIn,
+    detector: NsfwDetector | None = None,
+) -> ImageCheckResponse:
+    """Judge an image by the channel's settings (the install's without one); with a chatter
+    named, an NSFW image is recorded, escalated and audited as a message would be."""
+    settings = (
+        judges.settings(uow, org_id, about.platform, about.channel_id)
+        if about.platform and about.channel_id
+        else install_defaults()
+    )
+    judged = judge_image(data, settings=settings, detector=detector)
+    answer = ImageCheckResponse(
+        nsfw=judged.nsfw,
+        score=judged.score,
+        threshold=settings.nsfw_threshold,
+        classes=judged.classes,
+        detections=[
+            DetectionOut(label=d.label, score=round(d.score, 4), box=list(d.box))
+            for d in judged.detections
+        ],
+        width=judged.width,
+        height=judged.height,
+        reason=judged.reason,
+    )
+    if not (judged.nsfw and about.platform and about.channel_id and about.user_id):
+        return answer
+    decision = decide(
+        uow,
+        org_id=org_id,
+        message=Message(
+            about.platform,
+            about.channel_id,
+            about.user_id,
+            about.username or about.user_id,
+            f"[image] {about.url or 'uploaded'}",
+        ),
+        judgement=Judgement(
+            violations=["nsfw"], scores={"nsfw": judged.score}, reason=judged.reason
+        ),
+        settings=settings,
+    )
+    return answer.model_copy(
+        update={
+            "should_delete": decision.should_delete,
+            "should_timeout": decision.should_timeout,
+            "should_ban": decision.should_ban,
+            "timeout_duration": decision.duration_seconds,
+            "actions": [] if decision.action == "none" else [decision.action],
+            "audit_id": decision.audit_seq,
+        }
     )
 
 

@@ -165,10 +165,18 @@ class ChatMemory:
         self._seen = 0
 
     def observe(
-        self, channel: str, user: str, text: str, now: float, *, words: list[str] | None = None
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        now: float,
+        *,
+        words: list[str] | None = None,
+        rules: SpamRules | None = None,
     ) -> list[Signal]:
-        """Remember a message; returns the repeat, copypasta and flood signals it raises."""
-        rules = self.rules
+        """Remember a message; returns the repeat, copypasta and flood signals it raises
+        (by `rules` when given: a protected channel's are tighter)."""
+        rules = rules or self.rules
         state = self._channels.setdefault(channel, _Channel())
         key = " ".join(tokens(text) if words is None else words)
         found: list[Signal] = []

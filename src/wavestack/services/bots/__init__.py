@@ -1,8 +1,23 @@
 """Bots: the command engine, games and the one economy shared by every chat platform."""
 
 from wavestack.services.bots.console import Console, Speaker
-from wavestack.services.bots.engine import Level
-from wavestack.services.bots.runtime import AllowAll, ChatBot, ModerationHook, Ports, Verdict
+from wavestack.services.bots.engine import (
+    Command,
+    Level,
+    Refusal,
+    UsageError,
+    User,
+    Word,
+    command,
+)
+from wavestack.services.bots.runtime import (
+    AllowAll,
+    ChatBot,
+    Context,
+    ModerationHook,
+    Ports,
+    Verdict,
+)
 from wavestack.services.bots.service import all_commands, build_bot, console_bot
 from wavestack.services.bots.settings import BotSettings
 
@@ -10,13 +25,20 @@ __all__ = [
     "AllowAll",
     "BotSettings",
     "ChatBot",
+    "Command",
     "Console",
+    "Context",
     "Level",
     "ModerationHook",
     "Ports",
+    "Refusal",
     "Speaker",
+    "UsageError",
+    "User",
     "Verdict",
+    "Word",
     "all_commands",
     "build_bot",
+    "command",
     "console_bot",
 ]

@@ -321,13 +321,19 @@ class CommandSet:
     """Commands by every name they answer to."""
 
     def __init__(self, commands: list[Command]) -> None:
-        self.commands = sorted(commands, key=lambda c: c.name)
+        self.commands: list[Command] = []
         self._by_name: dict[str, Command] = {}
         for cmd in commands:
-            for alias in cmd.names:
-                if alias in self._by_name:
-                    raise ValueError(f"two commands answer to {alias!r}")
-                self._by_name[alias] = cmd
+            self.add(cmd)
+
+    def add(self, cmd: Command) -> None:
+        """Answer to one more command (a feature outside the bots, such as auto-mod's)."""
+        taken = [alias for alias in cmd.names if alias in self._by_name]
+        if taken:
+            raise ValueError(f"two commands answer to {taken[0]!r}")
+        for alias in cmd.names:
+            self._by_name[alias] = cmd
+        self.commands = sorted([*self.commands, cmd], key=lambda c: c.name)
 
     def get(self, name: str) -> Command | None:
         """The command answering to a name or alias."""

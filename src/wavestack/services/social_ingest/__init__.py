@@ -22,6 +22,7 @@ from wavestack.services.social_ingest.service import (
     announce,
     chat_between,
     delete_messages,
+    has_chatted,
     ingest,
     record_events,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "chat_between",
     "delete_messages",
     "emotes_of",
+    "has_chatted",
     "ingest",
     "record_events",
 ]

@@ -381,6 +381,25 @@ def chat_between(
         return [ChatRecord(ts, author, text) for ts, author, text in rows]
 
 
+def has_chatted(
+    uow: UnitOfWork, *, org_id: str, platform: str, channel_id: str, user_id: str
+) -> bool:
+    """Whether a chatter has a stored message in the channel (deleted ones count too: a
+    removed message still means they were here)."""
+    with uow:
+        found = uow.session.scalar(
+            select(MESSAGES.c.seq)
+            .where(
+                MESSAGES.c.org_id == org_id,
+                MESSAGES.c.platform == platform,
+                MESSAGES.c.author_id == user_id,
+                MESSAGES.c.channel_id == channel_id,
+            )
+            .limit(1)
+        )
+    return found is not None
+
+
 # --- analytics ------------------------------------------------------------------------------
 
 # Emote, hashtag and activity counts read the most recent messages up to this many.
