@@ -107,3 +107,8 @@ def test_the_console_chat_is_moderated(tmp_path: Path) -> None:
         ]
     finally:
         container.close()
+    shown = runner.invoke(app, ["audit", "--data-dir", str(tmp_path), "--channel", "console"])
+    assert shown.exit_code == 0, shown.output
+    assert "toxicity 1.00" in shown.stdout
+    assert "link to nitro-gift.xyz" in shown.stdout
+    assert "2 decisions in all" in shown.stdout

@@ -375,6 +375,52 @@ def highlights(
     Console().print(table)
 
 
+@app.command()
+def audit(
+    channel: Annotated[str | None, typer.Option(help="Only this channel id.")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this chatter's user id.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only this action: warn, delete, timeout, ban.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many, newest first.")] = 20,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organization id (default: the first one).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Auto-mod's decisions, newest first, as a table (GET /api/v1/moderate/audit)."""
+    with _media_container(data_dir, []) as container:
+        org_id = _organization(container, org)
+        page = auto_mod.audit_page(
+            container.uow(write=False),
+            org_id=org_id,
+            channel_id=channel,
+            user_id=user,
+            action=action,
+            since=None,
+            until=None,
+            limit=limit,
+            offset=0,
+        )
+    table = Table("id", "when (UTC)", "where", "who", "action", "why", "message")
+    for entry in page.entries:
+        done = entry.action + (f" {entry.duration_seconds}s" if entry.duration_seconds else "")
+        if entry.undone_at is not None:
+            done += " (undone" + (", false positive)" if entry.false_positive else ")")
+        table.add_row(
+            str(entry.id),
+            entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{entry.platform}/{entry.channel_id}",
+            entry.username,
+            done,
+            entry.reason,
+            entry.message[:80],
+        )
+    out = Console(width=160)
+    out.print(table)
+    out.print(f"{page.total} decisions in all")
+
+
 def _read_chat(path: Path) -> list[Any]:
     """Read JSON lines; a line that is not JSON is a usage error naming the line."""
     messages = []

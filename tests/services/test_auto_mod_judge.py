@@ -108,3 +108,35 @@ def test_chat_insults_and_words_of_play(judge: Judge) -> None:
 def test_a_wall_of_one_word_is_spam(judge: Judge) -> None:
     assert verdict(judge, "catJAM " * 12, user="w1") == ["spam"]
     assert verdict(judge, "catJAM " * 9, user="w2") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("i'm gonna find you and hurt you", "threat"),
+        ("I'll s.m.a.s.h your face in", "threat"),
+        ("hope u trip and die", "wish of harm"),
+        ("I know where you live", "wish of harm"),
+        ("nobody asked, go back to your cave", "put-down"),
+        ("you're such a disappointment", "put-down"),
+        ("ur a total g0blin", "insult aimed at someone"),
+        ("streamer is a clown", "insult aimed at someone"),
+        ("absolute numpty", "insult aimed at someone"),
+        ("eres un pendejo", "insult in another language"),
+        ("", ""),
+        ("this boss is trash tier loot", ""),
+        ("gonna kill the boss then see you all tomorrow", ""),
+    ],
+)
+def test_abuse_rules(text: str, why: str) -> None:
+    from wavestack.services.auto_mod.abuse import abuse
+    from wavestack.services.auto_mod.normalize import readable
+
+    assert abuse(readable(text)) == why
+
+
+def test_mild_swearing_at_nobody_is_not_toxic(judge: Judge) -> None:
+    assert verdict(judge, "holy shit what a clutch", user="s1") == []
+    assert verdict(judge, "this level is hard as hell", user="s2") == []
+    assert verdict(judge, "you are a piece of shit", user="s3") == ["toxicity"]
+    assert verdict(judge, "shit streamer, shit stream", user="s4") == ["toxicity"]

@@ -171,3 +171,31 @@ def test_another_org_cannot_undo(
             by="x",
             false_positive=False,
         )
+
+
+def test_install_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WAVESTACK_AUTO_MOD_LADDER", "warn, timeout:30, ban")
+    monkeypatch.setenv("WAVESTACK_AUTO_MOD_ALLOWED_DOMAINS", "www.YouTube.com, twitch.tv")
+    monkeypatch.setenv("WAVESTACK_AUTO_MOD_TOXICITY_THRESHOLD", "0.5")
+    settings = ModerationSettings()
+    assert settings.ladder == ["warn", "timeout:30", "ban"]
+    assert settings.allowed_domains == ["youtube.com", "twitch.tv"]
+    assert settings.toxicity_threshold == 0.5
+    assert moderation.escalate(settings.with_overrides({"auto_timeout": True}), 2) == (
+        "timeout",
+        30,
+    )
+    monkeypatch.setenv("WAVESTACK_AUTO_MOD_LADDER", "warn, explode")
+    with pytest.raises(ValueError, match="explode"):
+        ModerationSettings()
+
+
+def test_channel_overrides_are_checked() -> None:
+    defaults = ModerationSettings()
+    with pytest.raises(ValidationFailed, match="unknown settings: speed"):
+        defaults.with_overrides({"speed": 2})
+    with pytest.raises(ValidationFailed, match="ladder"):
+        defaults.with_overrides({"ladder": ["timeout"]})  # a timeout needs its seconds
+    assert defaults.with_overrides({"nsfw_classes": ["anus_exposed"]}).nsfw_classes == [
+        "ANUS_EXPOSED"
+    ]

@@ -6,6 +6,7 @@ from wavestack.services.auto_mod.commands import attach
 from wavestack.services.auto_mod.filters import TermFilter
 from wavestack.services.auto_mod.hook import AutoModHook
 from wavestack.services.auto_mod.judge import Judge, Judgement
+from wavestack.services.auto_mod.service import audit_page
 from wavestack.services.auto_mod.settings import ModerationSettings
 from wavestack.services.auto_mod.spam import SpamRules
 from wavestack.services.auto_mod.toxicity import ToxicityModel, bundled_model
@@ -19,5 +20,6 @@ __all__ = [
     "TermFilter",
     "ToxicityModel",
     "attach",
+    "audit_page",
     "bundled_model",
 ]

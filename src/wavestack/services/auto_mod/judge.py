@@ -10,6 +10,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from wavestack.services.auto_mod.abuse import abuse, without_mild_swearing
 from wavestack.services.auto_mod.filters import TermFilter
 from wavestack.services.auto_mod.normalize import readable, tokens
 from wavestack.services.auto_mod.settings import ModerationSettings
@@ -169,18 +170,24 @@ class Judge:
     def _toxicity(self, sample: str, words: list[str], threshold: float) -> float:
         if self._insults.check_words(words):
             return 1.0
+        # The model and the rules read the text with its disguises undone (`1d10t`).
+        plain = readable(sample)
+        if abuse(plain):
+            return 1.0
         if self.toxicity is None:
             return 0.0
-        # The model reads the text as written and with its disguises undone (`1d10t`).
-        plain = readable(sample)
         score = max(self.toxicity.score(sample), self.toxicity.score(plain))
         if score <= threshold:
             return score
-        words = plain.split()
-        if GAMING_WORDS.isdisjoint(words):
+        kept = plain.split()
+        calm = without_mild_swearing(kept)
+        if calm is not None:
+            kept = calm  # `holy shit that clutch`: about the moment, not a person
+        kept = [w for w in kept if w not in GAMING_WORDS]
+        if len(kept) == len(plain.split()):
             return score
-        # "kill him", "you're dead": only what is left without the words of play counts.
-        return self.toxicity.score(" ".join(w for w in words if w not in GAMING_WORDS))
+        # "kill him", "you're dead": only what is left without those words counts.
+        return self.toxicity.score(" ".join(kept))
 
 
 def is_exempt(roles: Iterable[str]) -> bool:
