@@ -6,8 +6,13 @@ adapter hands them over; messages and earnings are written in batches. It report
 per second of process CPU (one core: the pipeline is one thread) and the latency of `handle`
 per message, including the flushes that happen inline.
 
+With `--auto-mod` every message is judged by auto-mod first, as `wavestack chat` and the
+platform adapters do: word lists, the toxicity model, the abuse rules, spam and raid rules,
+with violations recorded and audited. Its chat rules (floods, repeats, join waves) read the
+messages' own clock, chat at 50 messages a second, rather than the benchmark's pace.
+
     python bench/chat_pipeline.py --messages 200000 --users 10000 [--commands 0.10]
-                                  [--postgres postgresql://...]
+                                  [--auto-mod] [--toxic 0.01] [--postgres postgresql://...]
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from wavestack.bootstrap import bootstrap
 from wavestack.kernel.config import Settings
 from wavestack.migrations.runner import upgrade
 from wavestack.providers.chat.fake import FakeChat, FakeStreamControl
-from wavestack.services import auth, bots
+from wavestack.services import auth, auto_mod, bots
 from wavestack.services.social_ingest import AuthorRef, ChannelRef, MessageEvent
 
 EMOTES = ["KEKW", "PogChamp", "LUL", "Kappa", "monkaS", "Sadge", "catJAM", "EZ"]
@@ -35,11 +40,19 @@ WORDS = [
     "wild", "today", "let's", "go", "again",
 ]
 # fmt: on
+# Lines a moderated chat acts on (toxic or spam), mixed in at `--toxic`.
+BAD_LINES = [
+    "you are a fucking idiot",
+    "streamer is a clown lol",
+    "buy followers at bigfollows dot com",
+    "I'll find you and hurt you",
+    "k y s",
+]
 COMMANDS = ["!points", "!roll 2 6", "!8ball will we win?", "!coinflip heads", "!daily", "!level"]
 
 
 def synthetic_chat(
-    count: int, users: int, command_share: float, rng: random.Random
+    count: int, users: int, command_share: float, rng: random.Random, toxic_share: float = 0.0
 ) -> list[MessageEvent]:
     """Chat from `users` viewers over a simulated stream."""
     start = datetime(2026, 11, 1, 18, tzinfo=UTC)
@@ -52,7 +65,9 @@ def synthetic_chat(
     for n in range(count):
         author = authors[rng.randrange(users)]
         roll = rng.random()
-        if roll < command_share:
+        if rng.random() < toxic_share:
+            text = f"{rng.choice(BAD_LINES)} {n}"
+        elif roll < command_share:
             text = rng.choice(COMMANDS)
         elif roll < command_share * 1.1:
             text = f"!give viewer{rng.randrange(users)} 1"
@@ -79,9 +94,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--commands", type=float, default=0.10, help="share of commands")
     parser.add_argument("--postgres", help="PostgreSQL URL (default: SQLite in a temp dir)")
+    parser.add_argument("--auto-mod", action="store_true", help="judge every message first")
+    parser.add_argument("--toxic", type=float, default=0.01, help="share of toxic/spam lines")
     args = parser.parse_args()
     rng = random.Random(7)
-    events = synthetic_chat(args.messages, args.users, args.commands, rng)
+    toxic = args.toxic if args.auto_mod else 0.0
+    events = synthetic_chat(args.messages, args.users, args.commands, rng, toxic)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             data_dir=Path(tmp), database_url=args.postgres, log_level="WARNING", env="test"
@@ -98,9 +116,13 @@ def main() -> None:
             ports=bots.Ports(chat={"twitch": chat}, stream={"twitch": FakeStreamControl("twitch")}),
             rng=random.Random(1),
         )
+        chat_clock = [0.0]
+        if args.auto_mod:
+            auto_mod.attach(bot, monotonic=lambda: chat_clock[0])
         latencies: list[float] = []
         cpu_began, began = time.process_time(), time.perf_counter()
-        for event in events:
+        for n, event in enumerate(events):
+            chat_clock[0] = n * 0.02
             t0 = time.perf_counter()
             bot.handle(event)
             latencies.append(time.perf_counter() - t0)
@@ -116,7 +138,10 @@ def main() -> None:
         "messages": args.messages,
         "users": args.users,
         "command_share": args.commands,
+        "auto_mod": args.auto_mod,
+        "toxic_share": toxic,
         "replies": len(chat.sent),
+        "deleted": len(chat.deleted),
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         "messages_per_cpu_second": round(args.messages / cpu),

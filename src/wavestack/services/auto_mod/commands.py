@@ -4,6 +4,7 @@ mode on or off."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from wavestack.services import bots
@@ -40,13 +41,14 @@ def chat_commands(hook: AutoModHook) -> list[bots.Command]:
     return [permit, protect]
 
 
-def attach(bot: bots.ChatBot) -> AutoModHook:
-    """Moderate a bot's chat with auto-mod: the hook, `!permit`, `!protect`, raid protection."""
+def attach(bot: bots.ChatBot, *, monotonic: Callable[[], float] | None = None) -> AutoModHook:
+    """Moderate a bot's chat with auto-mod: the hook, `!permit`, `!protect`, raid protection
+    (`monotonic`: the clock chat rules read, the bot's unless given)."""
     hook = AutoModHook(
         bot.uow,
         bot.org_id,
         service.process_judges(),
-        monotonic=bot.monotonic,
+        monotonic=monotonic or bot.monotonic,
         say=bot.say,
     )
     bot.ports.moderation = hook

@@ -23,6 +23,9 @@ ENDINGS = (
 # fmt: on
 
 
+MEMO_WORDS = 50_000
+
+
 @dataclass(frozen=True)
 class TermHit:
     """A banned word or phrase found in a message."""
@@ -36,6 +39,7 @@ class TermFilter:
 
     def __init__(self, words: Iterable[str] = (), phrases: Iterable[str] = ()) -> None:
         self._words = {canonical(word): word for word in words if canonical(word)}
+        self._memo: dict[str, str | None] = {}
         # Phrases by their first word: a message is read once, whatever the list's length.
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for phrase in phrases:
@@ -62,6 +66,16 @@ class TermFilter:
     def _word_term(self, word: str) -> str | None:
         if not self._words:
             return None
+        # Chat repeats its words: each distinct word is looked up once (bounded memory).
+        memo = self._memo
+        if word in memo:
+            return memo[word]
+        if len(memo) >= MEMO_WORDS:
+            memo.clear()
+        memo[word] = found = self._lookup(word)
+        return found
+
+    def _lookup(self, word: str) -> str | None:
         term = self._words.get(word)
         if term is not None:
             return term

@@ -41,7 +41,8 @@ class AutoModHook:
             self._uow(),
             org_id=self._org_id,
             judges=self._judges,
-            request=CheckRequest(
+            # The event was checked when it arrived: no second validation per message.
+            request=CheckRequest.model_construct(
                 message=event.text[:MAX_MESSAGE],
                 user_id=event.author.id,
                 username=event.author.name,

@@ -176,7 +176,9 @@ class Judge:
             return 1.0
         if self.toxicity is None:
             return 0.0
-        score = max(self.toxicity.score(sample), self.toxicity.score(plain))
+        score = self.toxicity.score(plain)
+        if sample.casefold() != plain:  # disguised or punctuated: the text as typed as well
+            score = max(score, self.toxicity.score(sample))
         if score <= threshold:
             return score
         kept = plain.split()
