@@ -17,7 +17,7 @@ from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.ids import new_id
 from wavestack.kernel.queries import insert_new, table_of
 from wavestack.kernel.uow import UnitOfWork
-from wavestack.services import social_ingest
+from wavestack.services import bots
 from wavestack.services.auto_mod.filters import TermFilter
 from wavestack.services.auto_mod.images import NsfwDetector, judge_image
 from wavestack.services.auto_mod.judge import Judge, Judgement, is_exempt
@@ -351,11 +351,10 @@ def check(
     channel = f"{request.platform}:{request.channel_id}"
     first_time = False
     if not is_exempt(request.user_roles) and not judge.watch.knows(channel, request.user_id):
-        first_time = not social_ingest.has_chatted(
+        first_time = not bots.has_account(
             uow,
             org_id=org_id,
             platform=request.platform,
-            channel_id=request.channel_id,
             user_id=request.user_id,
         )
     judgement = judge.judge(

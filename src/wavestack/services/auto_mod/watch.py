@@ -47,7 +47,7 @@ class ChannelWatch:
         return state
 
     def knows(self, channel: str, user: str) -> bool:
-        """Whether the chatter was seen here by this process (else ask the message store)."""
+        """Whether the chatter was seen here by this process (else ask the economy)."""
         return user in self._channel(channel).known
 
     def arrive(

@@ -1,6 +1,7 @@
 """Bots: the command engine, games and the one economy shared by every chat platform."""
 
 from wavestack.services.bots.console import Console, Speaker
+from wavestack.services.bots.economy import has_account
 from wavestack.services.bots.engine import (
     Command,
     Level,
@@ -41,4 +42,5 @@ __all__ = [
     "build_bot",
     "command",
     "console_bot",
+    "has_account",
 ]

@@ -146,6 +146,16 @@ def resolve_accounts(
     return found
 
 
+def has_account(uow: UnitOfWork, *, org_id: str, platform: str, user_id: str) -> bool:
+    """Whether a platform account is known: it has chatted here before (its first message
+    made it) or had points imported."""
+    with uow:
+        found = uow.session.execute(
+            ACCOUNTS_BY_ID, {"org_id": org_id, "platform": platform, "user_ids": [user_id]}
+        ).first()
+    return found is not None
+
+
 def _stored_accounts(
     uow: UnitOfWork, org_id: str, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:

@@ -22,7 +22,6 @@ from wavestack.services.social_ingest.service import (
     announce,
     chat_between,
     delete_messages,
-    has_chatted,
     ingest,
     record_events,
 )
@@ -44,7 +43,6 @@ __all__ = [
     "chat_between",
     "delete_messages",
     "emotes_of",
-    "has_chatted",
     "ingest",
     "record_events",
 ]

@@ -28,8 +28,6 @@ class ChatMessage(Base):
         UniqueConstraint("org_id", "platform", "platform_message_id"),
         Index("ix_social_ingest_messages_channel_ts", "org_id", "platform", "channel_id", "ts"),
         Index("ix_social_ingest_messages_org_ts", "org_id", "ts"),
-        # A chatter's messages (analytics per user; whether someone has chatted here before).
-        Index("ix_social_ingest_messages_author", "org_id", "platform", "author_id", "channel_id"),
     )
 
     seq: Mapped[int] = mapped_column(MessageKey, primary_key=True, autoincrement=True)

@@ -14,7 +14,6 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Table,
-    bindparam,
     column,
     distinct,
     func,
@@ -380,31 +379,6 @@ def chat_between(
             .limit(MAX_STRETCH)
         )
         return [ChatRecord(ts, author, text) for ts, author, text in rows]
-
-
-_HAS_CHATTED = (
-    select(MESSAGES.c.seq)
-    .where(
-        MESSAGES.c.org_id == bindparam("org_id"),
-        MESSAGES.c.platform == bindparam("platform"),
-        MESSAGES.c.author_id == bindparam("user_id"),
-        MESSAGES.c.channel_id == bindparam("channel_id"),
-    )
-    .limit(1)
-)
-
-
-def has_chatted(
-    uow: UnitOfWork, *, org_id: str, platform: str, channel_id: str, user_id: str
-) -> bool:
-    """Whether a chatter has a stored message in the channel (deleted ones count too: a
-    removed message still means they were here)."""
-    with uow:
-        found = uow.session.execute(
-            _HAS_CHATTED,
-            {"org_id": org_id, "platform": platform, "user_id": user_id, "channel_id": channel_id},
-        ).first()
-    return found is not None
 
 
 # --- analytics ------------------------------------------------------------------------------
