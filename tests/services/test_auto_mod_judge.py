@@ -140,3 +140,15 @@ def test_mild_swearing_at_nobody_is_not_toxic(judge: Judge) -> None:
     assert verdict(judge, "this level is hard as hell", user="s2") == []
     assert verdict(judge, "you are a piece of shit", user="s3") == ["toxicity"]
     assert verdict(judge, "shit streamer, shit stream", user="s4") == ["toxicity"]
+
+
+def test_odd_messages_through_the_moderated_pipeline(container: Container, tenant: Tenant) -> None:
+    chat = ChatHarness(container, tenant.org_id)
+    auto_mod.attach(chat.bot)
+    chat.say("lol " * 1000, user="wall")  # as long as a chat message may be
+    assert len(chat.chats["twitch"].deleted) == 1
+    chat.say("", user="empty")
+    chat.say("\x00\x01 \u202e odd bytes", user="odd")
+    assert len(chat.chats["twitch"].deleted) == 1
+    chat.bot.flush()
+    assert "rolled" in chat.one("!roll", user="after")

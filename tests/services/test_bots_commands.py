@@ -209,6 +209,18 @@ def test_moderation_hook_blocks_commands_and_enforces(container: Container, tena
     assert "rolled" in chat.one("!roll", user="mod", role="moderator")
 
 
+def test_failing_moderation_lets_chat_go_on(container: Container, tenant: Tenant) -> None:
+    class Broken:
+        def check(self, event: MessageEvent, level: Level) -> Verdict:
+            raise RuntimeError("database is locked")
+
+    chat = ChatHarness(container, tenant.org_id)
+    chat.bot.ports.moderation = Broken()
+    assert "rolled" in chat.one("!roll")
+    chat.bot.flush()
+    assert chat.chats["twitch"].deleted == []
+
+
 def test_thanks_for_support_and_welcome(chat: ChatHarness) -> None:
     assert chat.event("subscription", amount=1) == ["Thanks bob for subscribing!"]
     assert chat.event("subscription", amount=7) == ["Thanks bob for resubscribing, 7 months!"]

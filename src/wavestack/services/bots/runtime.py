@@ -250,7 +250,7 @@ class ChatBot:
             if present is None:
                 present = self.present[key] = {}
             present[author.id] = (now, author.name, level)
-            verdict = self.ports.moderation.check(event, level)
+            verdict = self._judged(event, level)
             if not verdict.allow:
                 self._enforce(event, verdict)
             else:
@@ -258,6 +258,15 @@ class ChatBot:
                 self._respond(event, level)
             if len(self._buffer) >= self.settings.flush_max_messages:
                 self._flush_or_keep()
+
+    def _judged(self, event: MessageEvent, level: Level) -> Verdict:
+        # Moderation that fails (a database hiccup, a bug) must not stop the chat: the
+        # message passes, as it would with no moderation, and the failure is logged.
+        try:
+            return self.ports.moderation.check(event, level)
+        except Exception:
+            log.exception("moderation failed; the message passes", message_id=event.id)
+            return Verdict()
 
     def _flush_or_keep(self) -> None:
         # A database hiccup must not stop the chat: what was not written waits for the next
