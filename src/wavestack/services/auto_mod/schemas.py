@@ -7,12 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wavestack.kernel.schemas import StorableText
 from wavestack.services.social_ingest import Platform
 
 MAX_MESSAGE = 100_000  # larger is refused; up to it, long text is judged (and is spam)
 
 
-class CheckRequest(BaseModel):
+class CheckRequest(StorableText):
     """A chat message to judge."""
 
     model_config = ConfigDict(extra="forbid")
@@ -50,7 +51,7 @@ class CheckResponse(BaseModel):
     join_wave: int = 0  # when this message completed a join wave: its first-time chatters
 
 
-class TermIn(BaseModel):
+class TermIn(StorableText):
     """A word (or phrase) to ban or lift."""
 
     model_config = ConfigDict(extra="forbid")
@@ -110,7 +111,7 @@ class UndoIn(BaseModel):
     false_positive: bool = False
 
 
-class ImageCheckIn(BaseModel):
+class ImageCheckIn(StorableText):
     """An image to judge by URL (or upload the file instead); with a chatter and a channel,
     an NSFW image counts as their violation and is audited."""
 
