@@ -72,3 +72,16 @@ def test_a_platform_that_keeps_the_refresh_token() -> None:
     assert first.refresh_token is not None
     again = client.refresh(first.refresh_token)
     assert again.refresh_token == first.refresh_token
+
+
+def test_a_dead_refresh_token_without_an_oauth_error_code_is_revoked() -> None:
+    # Twitch answers {"status": 400, "message": "Invalid refresh token"}, no `error` field.
+    twitchy = httpx.MockTransport(
+        lambda request: httpx.Response(
+            400, json={"status": 400, "message": "Invalid refresh token"}
+        )
+    )
+    endpoints = OAuthEndpoints("https://id.example/authorize", "https://id.example/token", "c", "s")
+    with pytest.raises(OAuthError, match="Invalid refresh token") as refused:
+        OAuthClient(endpoints, httpx.Client(transport=twitchy)).refresh("dead")
+    assert refused.value.revoked

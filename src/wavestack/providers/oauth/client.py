@@ -89,6 +89,9 @@ class OAuthClient:
             body = {}
         if response.status_code != 200 or "access_token" not in body:
             code = str(body.get("error") or "")
+            if not code and response.status_code in (400, 401):
+                # Twitch answers a dead refresh token with only {"status", "message"}.
+                code = "invalid_grant"
             detail = body.get("error_description") or body.get("message") or response.text[:200]
             raise OAuthError(
                 f"the platform refused the grant: {code or response.status_code} {detail}".strip(),
