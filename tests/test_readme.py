@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
+from wavestack.providers.twitch import TwitchSettings
 from wavestack.services.auto_mod import ModerationSettings
 from wavestack.services.bots import BotSettings
 
@@ -18,6 +19,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_HIGHLIGHT_{name.upper()}" for name in HighlightSettings.model_fields]
     names += [f"WAVESTACK_BOTS_{name.upper()}" for name in BotSettings.model_fields]
     names += [f"WAVESTACK_AUTO_MOD_{name.upper()}" for name in ModerationSettings.model_fields]
+    names += [f"WAVESTACK_TWITCH_{name.upper()}" for name in TwitchSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 import threading
+import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,11 +20,13 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from wavestack.bootstrap import Container, bootstrap
+from wavestack.connect import ConnectFailed, connect_twitch
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
 from wavestack.migrations.runner import current_revision, head_revision, upgrade
 from wavestack.providers.chat.fake import Sent
+from wavestack.providers.twitch import TwitchSettings
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
     ALL_ROLES,
@@ -373,6 +376,44 @@ def highlights(
             "\n".join(candidate.reasons),
         )
     Console().print(table)
+
+
+@app.command()
+def connect(
+    platform: Annotated[str, typer.Argument(help="The platform to connect: twitch.")],
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the page to open instead of opening it.")
+    ] = False,
+    timeout: Annotated[int, typer.Option(min=10, help="Seconds to wait for the browser.")] = 300,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organization id (default: the first one).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Connect a platform account: authorize WaveStack in the browser (the redirect comes back
+    to this machine); the tokens are stored encrypted and renewed before they expire."""
+    if platform != "twitch":
+        console.print(f"[red]{platform} cannot be connected yet;[/red] supported: twitch")
+        raise typer.Exit(2)
+
+    def show(url: str) -> None:
+        console.print(f"Authorize WaveStack on Twitch: {url}", soft_wrap=True, highlight=False)
+        if not no_browser:
+            webbrowser.open(url)
+
+    with _media_container(data_dir, []) as container:
+        org_id = _organization(container, org)
+        try:
+            connected = connect_twitch(
+                container, TwitchSettings(), org_id=org_id, open_url=show, timeout=timeout
+            )
+        except ConnectFailed as exc:
+            console.print(f"[red]not connected:[/red] {exc}", soft_wrap=True)
+            raise typer.Exit(1) from exc
+    console.print(
+        f"Connected Twitch account {connected.account_name}. "
+        f"`{_program()} up` starts the bot in its channel."
+    )
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Process roles: the API server, job workers, the scheduler, or all of them in one process."""
+"""Process roles: the API server, job workers, the scheduler, the chat bots on the connected
+platforms, or all of them in one process."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from enum import StrEnum
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from wavestack.adapters import ChatAdapters
 from wavestack.app import ONLY_ENV, create_app
 from wavestack.bootstrap import Container
 from wavestack.kernel.logging import get_logger
@@ -30,6 +32,7 @@ class Role(StrEnum):
     api = "api"
     worker = "worker"
     scheduler = "scheduler"
+    bots = "bots"
 
 
 ALL_ROLES = frozenset(Role)
@@ -71,9 +74,15 @@ def background_roles(container: Container, roles: frozenset[Role]) -> Iterator[N
         consumer.start()
     # Every role that writes dispatches the outbox; leases keep several dispatchers apart.
     container.dispatcher.start()
+    adapters = ChatAdapters(container) if Role.bots in roles else None
+    if adapters is not None:
+        for line in adapters.start():
+            log.info("bots", status=line)
     try:
         yield
     finally:
+        if adapters is not None:
+            adapters.stop()
         container.dispatcher.stop()
         if consumer is not None:
             consumer.stop(graceful=True)

@@ -34,9 +34,9 @@ class FakeTokenEndpoint:
         return code
 
     def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self._handle)
+        return httpx.MockTransport(self.handle)
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx.Request) -> httpx.Response:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
         self.calls.append(form)
         if (form.get("client_id"), form.get("client_secret")) != (

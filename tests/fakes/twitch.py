@@ -56,12 +56,12 @@ class FakeHelix:
     refused_types: set[str] = field(default_factory=set)  # subscriptions answered 403
 
     def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self._handle)
+        return httpx.MockTransport(self.handle)
 
     def called(self, method: str, path: str) -> list[tuple[dict[str, Any], Any]]:
         return [(q, b) for m, p, q, b in self.calls if (m, p) == (method, path)]
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/helix")
         query = {
             k: v if len(v) > 1 else v[0] for k, v in parse_qs(request.url.query.decode()).items()
@@ -80,9 +80,7 @@ class FakeHelix:
         self.calls.append((request.method, path, query, body))
         return self._route(request.method, path, query, body)
 
-    def _route(
-        self, method: str, path: str, query: dict[str, Any], body: Any
-    ) -> httpx.Response:
+    def _route(self, method: str, path: str, query: dict[str, Any], body: Any) -> httpx.Response:
         if (method, path) == ("GET", "/users"):
             logins = query.get("login", [])
             logins = [logins] if isinstance(logins, str) else logins

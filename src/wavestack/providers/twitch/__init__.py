@@ -8,6 +8,7 @@ from wavestack.providers.twitch.eventsub import (
     condition,
 )
 from wavestack.providers.twitch.helix import Helix, TwitchError, TwitchUser, started_at
+from wavestack.providers.twitch.settings import TwitchSettings
 
 __all__ = [
     "SUBSCRIPTIONS",
@@ -15,6 +16,7 @@ __all__ = [
     "Helix",
     "Notification",
     "TwitchError",
+    "TwitchSettings",
     "TwitchUser",
     "condition",
     "started_at",

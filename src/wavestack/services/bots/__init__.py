@@ -21,6 +21,7 @@ from wavestack.services.bots.runtime import (
 )
 from wavestack.services.bots.service import all_commands, build_bot, console_bot
 from wavestack.services.bots.settings import BotSettings
+from wavestack.services.bots.twitch import TwitchChat, TwitchListener, twitch_chat_limit
 
 __all__ = [
     "AllowAll",
@@ -34,6 +35,8 @@ __all__ = [
     "Ports",
     "Refusal",
     "Speaker",
+    "TwitchChat",
+    "TwitchListener",
     "UsageError",
     "User",
     "Verdict",
@@ -43,4 +46,5 @@ __all__ = [
     "command",
     "console_bot",
     "has_account",
+    "twitch_chat_limit",
 ]

@@ -121,6 +121,11 @@ def platform_event(
     )
 
 
+def twitch_chat_limit(*, moderates: bool) -> tuple[int, float]:
+    """Chat messages allowed per window (seconds) for an account that moderates or not."""
+    return (CHAT_LIMIT_AS_MODERATOR if moderates else CHAT_LIMIT), CHAT_WINDOW
+
+
 class TwitchChat:
     """The bot's chat port and stream controls on Twitch, as the connected account (`me`),
     which reads and moderates the channel (`me` is the broadcaster, or one of its mods)."""

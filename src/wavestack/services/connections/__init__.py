@@ -7,6 +7,7 @@ from wavestack.services.connections.service import (
     Credentials,
     credentials,
     list_connections,
+    organizations_on,
     remove,
     save,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "Credentials",
     "credentials",
     "list_connections",
+    "organizations_on",
     "remove",
     "save",
 ]

@@ -96,6 +96,18 @@ def list_connections(uow: UnitOfWork, *, org_id: str) -> list[ConnectionRead]:
     return [ConnectionRead.model_validate(row) for row in rows]
 
 
+def organizations_on(uow: UnitOfWork, platform: str) -> list[str]:
+    """The organizations with a working connection to a platform (the bots to start)."""
+    with uow:
+        rows = uow.session.execute(
+            select(CONNECTIONS.c.org_id)
+            .where(CONNECTIONS.c.platform == platform, CONNECTIONS.c.status == "active")
+            .distinct()
+            .order_by(CONNECTIONS.c.org_id)
+        ).scalars()
+        return list(rows)
+
+
 def remove(uow: UnitOfWork, *, org_id: str, connection_id: str) -> None:
     """Forget an account and its tokens."""
     with uow:

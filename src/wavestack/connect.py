@@ -1,0 +1,139 @@
+"""`wavestack connect PLATFORM`: the OAuth authorization-code flow in the creator's browser,
+with the redirect caught on this machine, and the account's tokens stored encrypted."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from wavestack.bootstrap import Container
+from wavestack.providers.oauth import OAuthClient, OAuthError, new_pkce
+from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
+from wavestack.services import connections
+
+DONE_PAGE = (
+    b"<!doctype html><title>WaveStack</title><h1>Connected</h1>"
+    b"<p>You can close this tab and go back to the terminal.</p>"
+)
+REFUSED_PAGE = b"<!doctype html><title>WaveStack</title><h1>Not connected</h1><p>%s</p>"
+
+
+class ConnectFailed(Exception):
+    """The account could not be connected; the message says why and what to do."""
+
+
+class LoopbackRedirect:
+    """A one-request web server at the redirect URL, waiting for the authorization code."""
+
+    def __init__(self, redirect_uri: str) -> None:
+        parts = urlsplit(redirect_uri)
+        if parts.scheme != "http" or parts.hostname not in ("localhost", "127.0.0.1"):
+            raise ConnectFailed(
+                f"the redirect URL must be http://localhost:PORT/...: {redirect_uri}"
+            )
+        self._path = parts.path or "/"
+        self._arrived = threading.Event()
+        self._query: dict[str, str] = {}
+        receiver = self
+
+        class Catch(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path != receiver._path:
+                    self.send_error(404)
+                    return
+                receiver._query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                refused = receiver._query.get("error_description") or receiver._query.get("error")
+                page = REFUSED_PAGE % refused.encode()[:200] if refused else DONE_PAGE
+                self.send_response(400 if refused else 200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                receiver._arrived.set()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        try:
+            self._server = ThreadingHTTPServer(("127.0.0.1", parts.port or 80), Catch)
+        except OSError as exc:
+            raise ConnectFailed(f"cannot listen at {redirect_uri}: {exc}") from exc
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LoopbackRedirect:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def code(self, state: str, timeout: float) -> str:
+        """The code the platform sent back (checked against our `state`)."""
+        if not self._arrived.wait(timeout):
+            raise ConnectFailed(f"no answer from the browser within {timeout:.0f} s")
+        query = self._query
+        if "error" in query:
+            reason = query.get("error_description") or query["error"]
+            raise ConnectFailed(f"the platform did not grant access: {reason}")
+        if query.get("state") != state:
+            raise ConnectFailed("the answer did not match this request (state); try again")
+        if not query.get("code"):
+            raise ConnectFailed("the platform sent no authorization code")
+        return query["code"]
+
+
+def connect_twitch(
+    container: Container,
+    settings: TwitchSettings,
+    *,
+    org_id: str,
+    open_url: Callable[[str], object],
+    timeout: float = 300.0,
+    http: httpx.Client | None = None,
+) -> connections.ConnectionRead:
+    """Ask Twitch for access in the browser; store the account's tokens."""
+    if not settings.configured:
+        raise ConnectFailed(
+            "set WAVESTACK_TWITCH_CLIENT_ID and WAVESTACK_TWITCH_CLIENT_SECRET first: create an "
+            f"application at https://dev.twitch.tv/console with the redirect URL "
+            f"{settings.redirect_uri}"
+        )
+    http = http or httpx.Client(timeout=15.0)
+    oauth = OAuthClient(settings.oauth(), http)
+    state = secrets.token_urlsafe(24)
+    verifier, challenge = new_pkce()
+    url = oauth.authorization_url(
+        redirect_uri=settings.redirect_uri, scopes=settings.scopes, state=state, challenge=challenge
+    )
+    with LoopbackRedirect(settings.redirect_uri) as redirect:
+        open_url(url)
+        code = redirect.code(state, timeout)
+    try:
+        tokens = oauth.exchange(code=code, redirect_uri=settings.redirect_uri, verifier=verifier)
+        me = Helix(
+            http,
+            client_id=settings.client_id,
+            token=lambda _force: tokens.access_token,
+            base_url=settings.api_url,
+        ).users()[0]
+    except (OAuthError, TwitchError, IndexError) as exc:
+        raise ConnectFailed(f"Twitch did not complete the connection: {exc}") from exc
+    return connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform="twitch",
+        account_id=me.id,
+        account_name=me.login,
+        tokens=tokens,
+    )
