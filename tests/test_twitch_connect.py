@@ -188,3 +188,53 @@ def test_no_bots_without_an_application(container: Container) -> None:
     assert ChatAdapters(container, twitch=TwitchSettings(client_id="")).start() == [
         "no chat platform set up (see README: Connecting platforms)"
     ]
+
+
+def test_the_bots_steer_obs_and_mirror_its_state(container: Container, tenant: Tenant) -> None:
+    from fakes.obs import FakeObsServer
+    from wavestack.kernel.messages import Envelope
+    from wavestack.providers.obs import ObsSettings
+
+    seen: list[Envelope] = []
+    container.bus.listen(seen.append)
+    with FakeEventSub(keepalive=5) as eventsub, FakeObsServer() as obs:
+        fake = FakeTwitch(eventsub)
+        with served(fake.handle) as base:
+            settings = settings_for(base, eventsub_url=eventsub.url)
+            connect_twitch(
+                container,
+                settings,
+                org_id=tenant.org_id,
+                open_url=consenting_browser(fake),
+                timeout=10,
+            )
+            adapters = ChatAdapters(
+                container, twitch=settings, obs=ObsSettings(url=obs.url, password=obs.password)
+            )
+            try:
+                assert adapters.start() == [f"obs: {obs.url}", "twitch: wavebot in #wavebot"]
+                assert adapters.obs is not None
+                assert adapters.obs.connected.wait(5)
+                listener = adapters.running[0].listeners[0]
+                assert listener.socket.ready.wait(5)
+                event = {
+                    "broadcaster_user_id": "200",
+                    "chatter_user_id": "200b",
+                    "chatter_user_login": "thestreamer",
+                    "chatter_user_name": "TheStreamer",
+                    "message_id": "m-scene",
+                    "message": {"text": "!scene gameplay", "fragments": []},
+                    "badges": [{"set_id": "broadcaster", "id": "1", "info": ""}],
+                }
+                eventsub.notify("channel.chat.message", event)
+                deadline = time.monotonic() + 5
+                while obs.current != "Gameplay":
+                    assert time.monotonic() < deadline, "OBS did not switch"
+                    time.sleep(0.02)
+                while not any(e.type == "obs.scene_changed" for e in seen):
+                    assert time.monotonic() < deadline, "no obs.scene_changed event"
+                    time.sleep(0.02)
+                mirrored = next(e for e in seen if e.type == "obs.scene_changed")
+                assert (mirrored.org_id, mirrored.data["scene"]) == (tenant.org_id, "Gameplay")
+            finally:
+                adapters.stop()

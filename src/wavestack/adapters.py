@@ -1,6 +1,7 @@
 """The bots on the connected platforms: for each organization with a working Twitch
 connection, a bot reading the channel's EventSub and answering through Helix, moderated by
-auto-mod, ticking (timers, giveaways, batched writes) in a thread of its own."""
+auto-mod, ticking (timers, giveaways, batched writes) in a thread of its own; with OBS set up,
+the bots steer it and its stream state, scene and saved replays become events."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from wavestack.kernel.clock import utcnow
 from wavestack.kernel.logging import get_logger
 from wavestack.providers.chat.outbox import Outbox
 from wavestack.providers.oauth import OAuthClient
+from wavestack.providers.obs import ObsError, ObsEvent, ObsSettings, ObsWebSocket
 from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings, TwitchUser
 from wavestack.services import auto_mod, bots, connections
 
@@ -78,26 +80,63 @@ class ChatAdapters:
         container: Container,
         *,
         twitch: TwitchSettings | None = None,
+        obs: ObsSettings | None = None,
         http: httpx.Client | None = None,
     ) -> None:
         self.container = container
         self.twitch = twitch or TwitchSettings()
+        self.obs_settings = obs or ObsSettings()
+        self.obs: ObsWebSocket | None = None
         self.http = http or httpx.Client(timeout=15.0)
         self.running: list[RunningBot] = []
         self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
 
     def start(self) -> list[str]:
         """Start what is connected; returns a line per bot (or why none runs)."""
         if not self.twitch.configured:
             return ["no chat platform set up (see README: Connecting platforms)"]
-        lines = []
+        lines = [self._start_obs()] if self.obs_settings.url else []
         for org_id in connections.organizations_on(self.container.uow(write=False), "twitch"):
             try:
                 lines.append(self._start_twitch(org_id))
             except (connections.ConnectionUnusable, TwitchError) as exc:
                 log.warning("twitch bot not started", org_id=org_id, error=str(exc))
                 lines.append(f"twitch: not started for {org_id}: {exc}")
-        return lines or ["no organization has connected Twitch (wavestack connect twitch)"]
+        if len(lines) == (1 if self.obs_settings.url else 0):
+            lines.append("no organization has connected Twitch (wavestack connect twitch)")
+        return lines
+
+    def _start_obs(self) -> str:
+        """Connect to OBS in the background (it may start after us)."""
+        settings = self.obs_settings
+        self.obs = ObsWebSocket(settings.url, settings.password, on_event=self._obs_event)
+        thread = threading.Thread(target=self._connect_obs, name="obs-connect", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return f"obs: {settings.url}"
+
+    def _connect_obs(self) -> None:
+        delay = 1.0
+        while self.obs is not None and not self._stopping.is_set():
+            try:
+                self.obs.connect()
+                return
+            except ObsError as exc:
+                log.info("obs not reachable yet", error=str(exc), retry_in=delay)
+                if "password" in str(exc) or self._stopping.wait(delay):
+                    return
+                delay = min(delay * 2, 30.0)
+
+    def _obs_event(self, event: ObsEvent) -> None:
+        """Mirror OBS's state into each steering organization's events."""
+        for running in list(self.running):
+            mirrored = bots.obs_event(running.org_id, event.type, event.data)
+            if mirrored is None:
+                continue
+            with self.container.uow() as uow:
+                uow.publish(mirrored)
+                uow.commit()
 
     def _start_twitch(self, org_id: str) -> str:
         token = StoredToken(
@@ -118,7 +157,7 @@ class ChatAdapters:
         bot = bots.build_bot(
             self.container,
             org_id=org_id,
-            ports=bots.Ports(chat={"twitch": chat}, stream={"twitch": chat}),
+            ports=bots.Ports(chat={"twitch": chat}, stream={"twitch": chat}, obs=self.obs),
         )
         auto_mod.attach(bot)
         running = RunningBot(org_id, bot)
@@ -133,6 +172,9 @@ class ChatAdapters:
 
     def stop(self) -> None:
         """Stop listening, send what is queued, write what is buffered."""
+        self._stopping.set()
+        if self.obs is not None:
+            self.obs.close()
         for running in self.running:
             for listener in running.listeners:
                 listener.stop()

@@ -159,7 +159,9 @@ def test_obs_and_stream_ports_missing_are_reported(container: Container, tenant:
 
 
 def test_clip_without_a_source_says_so(chat: ChatHarness) -> None:
-    assert "no stream source is set" in chat.one("!clip")
+    assert "the replay buffer is off" in chat.one("!clip")  # OBS is there, its buffer is not
+    chat.bot.ports.obs = None
+    assert "no stream source is set" in chat.one("!clip", user="other")
 
 
 def test_clip_starts_a_clipper_job_from_the_live_stream(
@@ -340,6 +342,29 @@ def test_clip_runs_a_clipper_job_end_to_end(settings: Any, namespace: str) -> No
         assert status.status == "complete"
         assert chat.points("bob") == 1 + 5
         assert "bob (1 clips)" in chat.one("!leaderboard clips", user="carol")
+    finally:
+        container.close()
+
+
+def test_clip_cuts_the_end_of_obs_replay_buffer(settings: Any, namespace: str) -> None:
+    from wavestack.bootstrap import bootstrap
+    from wavestack.providers.transcode.fake import FakeTranscoder
+
+    fake = FakeTranscoder()
+    container = bootstrap(settings, namespace=namespace, immediate_jobs=True, transcoder=fake)
+    try:
+        tenant = make_tenant(container, "Replays")
+        root = container.settings.resolved_media_roots[0]
+        root.mkdir(parents=True)
+        (root / "Replay 001.mkv").write_bytes(b"the last two minutes")
+        fake.add(root / "Replay 001.mkv", duration=120)
+        chat = ChatHarness(container, tenant.org_id)  # no clip source set: OBS it is
+        chat.obs.replay_path = str(root / "Replay 001.mkv")
+        assert chat.one("!clip 20 45", user="bob").startswith("@bob clipping 20s (job ")
+        (cut,) = fake.cuts
+        assert (cut.start, cut.duration) == (75.0, 20.0)  # 45 s before the end of the file
+        chat.obs.replay_path = "/elsewhere/Replay 002.mkv"  # outside the media roots
+        assert "outside the media roots" in chat.one("!clip", user="carol", role="moderator")
     finally:
         container.close()
 

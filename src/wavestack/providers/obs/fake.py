@@ -17,6 +17,7 @@ class FakeObs:
         }
         self.current = next(iter(self.collection))
         self.streaming = False
+        self.replay_path: str | None = None  # where a saved replay goes; None: buffer off
 
     def scenes(self) -> list[str]:
         """The scene names."""
@@ -50,3 +51,9 @@ class FakeObs:
         if not self.streaming:
             raise ObsError("not streaming")
         self.streaming = False
+
+    def save_replay(self) -> str:
+        """The replay file, when the buffer is on."""
+        if self.replay_path is None:
+            raise ObsError("the replay buffer is off (start it in OBS)")
+        return self.replay_path

@@ -26,3 +26,6 @@ class Obs(Protocol):
 
     def stop_stream(self) -> None:
         """Stop streaming."""
+
+    def save_replay(self) -> str:
+        """Save the replay buffer; returns the file written (the last minutes of the stream)."""

@@ -11,6 +11,12 @@ from wavestack.services.bots.engine import (
     Word,
     command,
 )
+from wavestack.services.bots.events import (
+    ObsReplaySaved,
+    ObsSceneChanged,
+    ObsStreamChanged,
+    obs_event,
+)
 from wavestack.services.bots.runtime import (
     AllowAll,
     ChatBot,
@@ -32,6 +38,9 @@ __all__ = [
     "Context",
     "Level",
     "ModerationHook",
+    "ObsReplaySaved",
+    "ObsSceneChanged",
+    "ObsStreamChanged",
     "Ports",
     "Refusal",
     "Speaker",
@@ -46,5 +55,6 @@ __all__ = [
     "command",
     "console_bot",
     "has_account",
+    "obs_event",
     "twitch_chat_limit",
 ]

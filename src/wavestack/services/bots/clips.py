@@ -6,9 +6,10 @@ from collections import deque
 from typing import Annotated
 
 from wavestack.kernel.errors import ValidationFailed
+from wavestack.providers.obs import Obs, ObsError
 from wavestack.services.bots import economy
 from wavestack.services.bots.engine import Command, Range, Refusal, Text, command
-from wavestack.services.bots.runtime import ChatBot, Context
+from wavestack.services.bots.runtime import ChatBot, ClipStarter, Context
 
 CLIP_MADE = 5
 
@@ -18,7 +19,11 @@ def clip_live(
 ) -> str:
     """Start a clip of the last moments of a live channel through the clipper; its job id."""
     starter = bot.ports.clip
-    if starter is None or not bot.settings.clip_source:
+    if starter is None:
+        raise Refusal("clipping is not set up here")
+    if not bot.settings.clip_source and bot.ports.obs is not None:
+        return _clip_replay(bot.ports.obs, starter, duration=duration, offset=offset, title=title)
+    if not bot.settings.clip_source:
         raise Refusal("no stream source is set, so I can't clip (WAVESTACK_BOTS_CLIP_SOURCE)")
     since = bot.stream_started(platform, channel_id)
     if since is None:
@@ -28,6 +33,21 @@ def clip_live(
         return starter(bot.settings.clip_source, start, duration, title or None)
     except ValidationFailed as exc:
         raise Refusal(f"couldn't clip: {exc.message}") from exc
+
+
+def _clip_replay(
+    obs: Obs, starter: ClipStarter, *, duration: float, offset: float, title: str
+) -> str:
+    """Save OBS's replay buffer (the last minutes of the stream) and clip its end."""
+    try:
+        replay = obs.save_replay()
+    except ObsError as exc:
+        raise Refusal(f"couldn't save OBS's replay buffer: {exc}") from exc
+    try:
+        # A negative start counts back from the end of the file: `offset` seconds ago.
+        return starter(replay, -max(float(offset), duration), duration, title or None)
+    except ValidationFailed as exc:
+        raise Refusal(f"couldn't clip the replay: {exc.message}") from exc
 
 
 @command("clip", global_cooldown=30)

@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from wavestack.kernel.clock import utcnow
+from wavestack.kernel.errors import ValidationFailed
 from wavestack.providers.chat.fake import FakeChat, FakeStreamControl, Sent
 from wavestack.providers.obs.fake import FakeObs
+from wavestack.providers.transcode.port import NotMedia
 from wavestack.services import clipper, social_ingest
 from wavestack.services.bots import (
     alerts,
@@ -44,6 +46,15 @@ def clip_starter(
     """Start clip jobs through the clipper's public use case."""
 
     def start(source: str, start_sec: float, duration: float, title: str | None) -> str:
+        if start_sec < 0:
+            # Counted back from the end of a recording (OBS's replay buffer): its length
+            # says where that is. The path is checked against the media roots first.
+            roots = container.settings.resolved_media_roots
+            try:
+                length = container.transcoder.probe(clipper.media_path(source, roots)).duration
+            except NotMedia as exc:
+                raise ValidationFailed(f"source: {source} is not a recording ({exc})") from exc
+            start_sec = max(0.0, (length or 0.0) + start_sec)
         accepted = clipper.create_job(
             container.uow(),
             org_id=org_id,

@@ -7,6 +7,7 @@ from wavestack.services.clipper.service import (
     create_job,
     find_highlights,
     get_status,
+    media_path,
 )
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "create_job",
     "find_highlights",
     "get_status",
+    "media_path",
     "worker_of",
 ]
