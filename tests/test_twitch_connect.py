@@ -186,7 +186,7 @@ def test_the_bots_start_for_connected_accounts(
 
 def test_no_bots_without_an_application(container: Container) -> None:
     assert ChatAdapters(container, twitch=TwitchSettings(client_id="")).start() == [
-        "no chat platform set up (see README: Connecting platforms)"
+        "no chat platform connected (see README: Connecting platforms)"
     ]
 
 

@@ -6,8 +6,10 @@ the bots steer it and its stream state, scene and saved replays become events.""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 import httpx
 
@@ -15,9 +17,11 @@ from wavestack.bootstrap import Container
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.logging import get_logger
 from wavestack.providers.chat.outbox import Outbox
-from wavestack.providers.oauth import OAuthClient
+from wavestack.providers.chat.port import ChatPort, PlatformError, StreamControl
+from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet
 from wavestack.providers.obs import ObsError, ObsEvent, ObsSettings, ObsWebSocket
-from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings, TwitchUser
+from wavestack.providers.telegram import TelegramClient, TelegramSettings
+from wavestack.providers.twitch import Helix, TwitchSettings, TwitchUser
 from wavestack.services import auto_mod, bots, connections
 
 log = get_logger(__name__)
@@ -57,13 +61,32 @@ class StoredToken:
             return self._token
 
 
+class Listener(Protocol):
+    """What feeds a bot from a platform."""
+
+    def stop(self) -> None:
+        """Stop listening and send what is queued."""
+
+
+@dataclass
+class Platform:
+    """A platform ready for a bot: its chat port and stream controls, and how to start
+    listening once the bot exists."""
+
+    name: str
+    chat: ChatPort
+    stream: StreamControl | None
+    listen: Callable[[bots.ChatBot], Listener]
+    line: str
+
+
 @dataclass
 class RunningBot:
     """One organization's bot and what feeds it."""
 
     org_id: str
     bot: bots.ChatBot
-    listeners: list[bots.TwitchListener] = field(default_factory=list)
+    listeners: list[Listener] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def tick_forever(self) -> None:
@@ -80,11 +103,13 @@ class ChatAdapters:
         container: Container,
         *,
         twitch: TwitchSettings | None = None,
+        telegram: TelegramSettings | None = None,
         obs: ObsSettings | None = None,
         http: httpx.Client | None = None,
     ) -> None:
         self.container = container
         self.twitch = twitch or TwitchSettings()
+        self.telegram = telegram or TelegramSettings()
         self.obs_settings = obs or ObsSettings()
         self.obs: ObsWebSocket | None = None
         self.http = http or httpx.Client(timeout=15.0)
@@ -93,19 +118,96 @@ class ChatAdapters:
         self._stopping = threading.Event()
 
     def start(self) -> list[str]:
-        """Start what is connected; returns a line per bot (or why none runs)."""
-        if not self.twitch.configured:
-            return ["no chat platform set up (see README: Connecting platforms)"]
+        """Start what is connected; returns a line per platform and bot (or why none runs)."""
+        setups: dict[str, Callable[[str], Platform]] = {"telegram": self._telegram}
+        if self.twitch.configured:
+            setups["twitch"] = self._twitch
+        uow = self.container.uow
+        wanted: dict[str, list[str]] = {}
+        for name in setups:
+            for org_id in connections.organizations_on(uow(write=False), name):
+                wanted.setdefault(org_id, []).append(name)
+        if not wanted:
+            return ["no chat platform connected (see README: Connecting platforms)"]
         lines = [self._start_obs()] if self.obs_settings.url else []
-        for org_id in connections.organizations_on(self.container.uow(write=False), "twitch"):
-            try:
-                lines.append(self._start_twitch(org_id))
-            except (connections.ConnectionUnusable, TwitchError) as exc:
-                log.warning("twitch bot not started", org_id=org_id, error=str(exc))
-                lines.append(f"twitch: not started for {org_id}: {exc}")
-        if len(lines) == (1 if self.obs_settings.url else 0):
-            lines.append("no organization has connected Twitch (wavestack connect twitch)")
+        for org_id, names in sorted(wanted.items()):
+            platforms = []
+            for name in names:
+                try:
+                    platforms.append(setups[name](org_id))
+                except (connections.ConnectionUnusable, PlatformError) as exc:
+                    log.warning(
+                        "platform not started", platform=name, org_id=org_id, error=str(exc)
+                    )
+                    lines.append(f"{name}: not started for {org_id}: {exc}")
+            if platforms:
+                self._start_bot(org_id, platforms)
+                lines += [platform.line for platform in platforms]
         return lines
+
+    def _start_bot(self, org_id: str, platforms: list[Platform]) -> None:
+        bot = bots.build_bot(
+            self.container,
+            org_id=org_id,
+            ports=bots.Ports(
+                chat={p.name: p.chat for p in platforms},
+                stream={p.name: p.stream for p in platforms if p.stream is not None},
+                obs=self.obs,
+            ),
+        )
+        auto_mod.attach(bot)
+        running = RunningBot(org_id, bot)
+        running.listeners = [platform.listen(bot) for platform in platforms]
+        ticker = threading.Thread(target=running.tick_forever, name=f"bot-{org_id}", daemon=True)
+        ticker.start()
+        self._threads.append(ticker)
+        self.running.append(running)
+
+    def _twitch(self, org_id: str) -> Platform:
+        oauth = OAuthClient(self.twitch.oauth(), self.http)
+        token = StoredToken(self.container, org_id, "twitch", oauth)
+        account = token.credentials()
+        helix = Helix(
+            self.http, client_id=self.twitch.client_id, token=token, base_url=self.twitch.api_url
+        )
+        me = TwitchUser(account.account_id, account.account_name, account.account_name)
+        broadcaster = helix.user(self.twitch.channel) if self.twitch.channel else me
+        # The broadcaster's own account may send 100 messages per 30 s; a bot account
+        # (perhaps not a moderator yet) stays under the lower limit.
+        limit, window = bots.twitch_chat_limit(moderates=broadcaster.id == me.id)
+        chat = bots.TwitchChat(
+            helix, me, Outbox(f"twitch-{broadcaster.login}", limit=limit, window=window)
+        )
+
+        def listen(bot: bots.ChatBot) -> Listener:
+            listener = bots.TwitchListener(bot, chat, broadcaster, self.twitch.eventsub_url)
+            listener.start()
+            return listener
+
+        return Platform("twitch", chat, chat, listen, f"twitch: {me.login} in #{broadcaster.login}")
+
+    def _telegram(self, org_id: str) -> Platform:
+        account = connections.credentials(
+            self.container.uow(),
+            self.container.secrets,
+            org_id=org_id,
+            platform="telegram",
+            refresh=_no_refresh,
+        )
+        client = TelegramClient(
+            account.access_token,
+            api_url=self.telegram.api_url,
+            poll_timeout=self.telegram.poll_timeout,
+        )
+        chat = bots.TelegramChat(client)
+
+        def listen(bot: bots.ChatBot) -> Listener:
+            listener = bots.TelegramListener(bot, chat)
+            client.on_update = listener.update
+            client.start()
+            return listener
+
+        return Platform("telegram", chat, None, listen, f"telegram: @{account.account_name}")
 
     def _start_obs(self) -> str:
         """Connect to OBS in the background (it may start after us)."""
@@ -177,8 +279,15 @@ class ChatAdapters:
             self.obs.close()
         for running in self.running:
             for listener in running.listeners:
-                listener.stop()
+                try:
+                    listener.stop()
+                except Exception:
+                    log.exception("stopping a platform failed")
             running.stop.set()
         for thread in self._threads:
             thread.join(timeout=10)
         self.running.clear()
+
+
+def _no_refresh(_refresh_token: str) -> TokenSet:
+    raise OAuthError("a bot token is not refreshed; connect the bot again", code="invalid_grant")

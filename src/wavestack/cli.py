@@ -20,12 +20,13 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from wavestack.bootstrap import Container, bootstrap
-from wavestack.connect import ConnectFailed, connect_twitch
+from wavestack.connect import ConnectFailed, connect_telegram, connect_twitch
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
 from wavestack.migrations.runner import current_revision, head_revision, upgrade
 from wavestack.providers.chat.fake import Sent
+from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
@@ -380,7 +381,10 @@ def highlights(
 
 @app.command()
 def connect(
-    platform: Annotated[str, typer.Argument(help="The platform to connect: twitch.")],
+    platform: Annotated[str, typer.Argument(help="The platform to connect: twitch, telegram.")],
+    token: Annotated[
+        str | None, typer.Option(help="Telegram: the bot token from @BotFather (else asked).")
+    ] = None,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the page to open instead of opening it.")
     ] = False,
@@ -391,9 +395,9 @@ def connect(
     data_dir: DataDir = None,
 ) -> None:
     """Connect a platform account: authorize WaveStack in the browser (the redirect comes back
-    to this machine); the tokens are stored encrypted and renewed before they expire."""
-    if platform != "twitch":
-        console.print(f"[red]{platform} cannot be connected yet;[/red] supported: twitch")
+    to this machine), or give a Telegram bot's token; stored encrypted, renewed before expiry."""
+    if platform not in ("twitch", "telegram"):
+        console.print(f"[red]{platform} cannot be connected yet;[/red] supported: twitch, telegram")
         raise typer.Exit(2)
 
     def show(url: str) -> None:
@@ -404,15 +408,21 @@ def connect(
     with _media_container(data_dir, []) as container:
         org_id = _organization(container, org)
         try:
-            connected = connect_twitch(
-                container, TwitchSettings(), org_id=org_id, open_url=show, timeout=timeout
-            )
+            if platform == "telegram":
+                secret = token or typer.prompt("Bot token from @BotFather", hide_input=True)
+                connected = connect_telegram(
+                    container, TelegramSettings(), org_id=org_id, token=secret
+                )
+            else:
+                connected = connect_twitch(
+                    container, TwitchSettings(), org_id=org_id, open_url=show, timeout=timeout
+                )
         except ConnectFailed as exc:
             console.print(f"[red]not connected:[/red] {exc}", soft_wrap=True)
             raise typer.Exit(1) from exc
     console.print(
-        f"Connected Twitch account {connected.account_name}. "
-        f"`{_program()} up` starts the bot in its channel."
+        f"Connected {platform} account {connected.account_name}. "
+        f"`{_program()} up` starts the bot there."
     )
 
 

@@ -1,5 +1,6 @@
 """`wavestack connect PLATFORM`: the OAuth authorization-code flow in the creator's browser,
-with the redirect caught on this machine, and the account's tokens stored encrypted."""
+with the redirect caught on this machine (or, for a Telegram bot, its token checked), and the
+account's tokens stored encrypted."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from wavestack.bootstrap import Container
-from wavestack.providers.oauth import OAuthClient, OAuthError, new_pkce
+from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet, new_pkce
+from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
 from wavestack.services import connections
 
@@ -136,4 +138,29 @@ def connect_twitch(
         account_id=me.id,
         account_name=me.login,
         tokens=tokens,
+    )
+
+
+def connect_telegram(
+    container: Container, settings: TelegramSettings, *, org_id: str, token: str
+) -> connections.ConnectionRead:
+    """Check a bot token from @BotFather (getMe) and store it."""
+    token = token.strip()
+    if not token or ":" not in token:
+        raise ConnectFailed("a bot token looks like 123456:ABC-DEF...; ask @BotFather for one")
+    client = TelegramClient(token, api_url=settings.api_url)
+    try:
+        client.start(poll=False)
+    except TelegramFailed as exc:
+        raise ConnectFailed(str(exc)) from exc
+    finally:
+        client.stop()
+    return connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform="telegram",
+        account_id=str(client.user_id),
+        account_name=client.username,
+        tokens=TokenSet(token),
     )

@@ -27,6 +27,7 @@ from wavestack.services.bots.runtime import (
 )
 from wavestack.services.bots.service import all_commands, build_bot, console_bot
 from wavestack.services.bots.settings import BotSettings
+from wavestack.services.bots.telegram import TelegramChat, TelegramListener
 from wavestack.services.bots.twitch import TwitchChat, TwitchListener, twitch_chat_limit
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "Ports",
     "Refusal",
     "Speaker",
+    "TelegramChat",
+    "TelegramListener",
     "TwitchChat",
     "TwitchListener",
     "UsageError",

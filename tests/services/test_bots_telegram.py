@@ -1,0 +1,135 @@
+"""Telegram: the Bot API client and the bot in a group, against a protocol-level fake of the
+Bot API served over HTTP (python-telegram-bot opens its own connections)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from fakes.http import served
+from fakes.telegram import BOT, TOKEN, FakeBotApi
+from support import Tenant
+from wavestack.adapters import ChatAdapters
+from wavestack.bootstrap import Container
+from wavestack.connect import ConnectFailed, connect_telegram
+from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
+from wavestack.providers.twitch import TwitchSettings
+
+GROUP = -1001234
+
+
+@pytest.fixture
+def bot_api() -> Iterator[tuple[FakeBotApi, str]]:
+    api = FakeBotApi()
+    with served(api.handle) as base:
+        yield api, base
+
+
+def message(
+    text: str, *, user: int = 7, name: str = "ann", number: int = 1, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": number,
+            "date": 1_790_000_000,
+            "chat": {"id": GROUP, "type": "supergroup", "title": "Creator's group"},
+            "from": {"id": user, "is_bot": False, "first_name": name.title(), "username": name},
+            "text": text,
+            **extra,
+        }
+    }
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_the_client_polls_sends_and_moderates(bot_api: tuple[FakeBotApi, str]) -> None:
+    api, base = bot_api
+    got: list[dict[str, Any]] = []
+    client = TelegramClient(TOKEN, api_url=base, on_update=got.append, poll_timeout=1)
+    client.start()
+    try:
+        assert (client.username, client.user_id) == ("wavestack_bot", BOT["id"])
+        api.push(message("first", number=1))
+        api.push(message("second", number=2))
+        wait_until(lambda: len(got) == 2)
+        time.sleep(0.3)  # the next poll carries the offset: nothing comes twice
+        assert [u["message"]["text"] for u in got] == ["first", "second"]
+        api.throttle = 1  # one 429 with retry_after 1: waited out, then sent
+        began = time.monotonic()
+        assert client.send(str(GROUP), "hello", reply_to=2) > 1000
+        assert time.monotonic() - began >= 0.9
+        sent = api.called("sendMessage")
+        assert sent[-1]["reply_parameters"] == {"message_id": 2}
+        client.delete(str(GROUP), 2)
+        client.restrict(str(GROUP), 7, 10)
+        restricted = api.called("restrictChatMember")[0]
+        assert restricted["permissions"] == {"can_send_messages": False}
+        assert restricted["until_date"] >= time.time() + 30  # Telegram's minimum
+        client.ban(str(GROUP), 7)
+        assert [client.member_status(str(GROUP), u) for u in (1, 2, 7)] == [
+            "creator",
+            "administrator",
+            "member",
+        ]
+        api.statuses[BOT["id"]] = "member"  # demoted: no rights to delete
+        with pytest.raises(TelegramFailed, match="Not enough rights"):
+            client.delete(str(GROUP), 1)
+    finally:
+        client.stop()
+
+
+def test_a_bad_token_is_refused(
+    container: Container, tenant: Tenant, bot_api: tuple[FakeBotApi, str]
+) -> None:
+    _, base = bot_api
+    settings = TelegramSettings(api_url=base)
+    with pytest.raises(ConnectFailed, match="refused the bot token"):
+        connect_telegram(container, settings, org_id=tenant.org_id, token="999:WRONG")
+    with pytest.raises(ConnectFailed, match="looks like"):
+        connect_telegram(container, settings, org_id=tenant.org_id, token="nonsense")
+
+
+def test_the_bot_in_a_group(
+    container: Container, tenant: Tenant, bot_api: tuple[FakeBotApi, str]
+) -> None:
+    api, base = bot_api
+    settings = TelegramSettings(api_url=base, poll_timeout=1)
+    connected = connect_telegram(container, settings, org_id=tenant.org_id, token=TOKEN)
+    assert (connected.platform, connected.account_name) == ("telegram", "wavestack_bot")
+    adapters = ChatAdapters(container, twitch=TwitchSettings(client_id=""), telegram=settings)
+    try:
+        assert adapters.start() == ["telegram: @wavestack_bot"]
+
+        def replies(count: int) -> list[str]:
+            wait_until(lambda: len(api.called("sendMessage")) >= count)
+            return [m["text"] for m in api.called("sendMessage")]
+
+        api.push(message("/roll@wavestack_bot", number=10))
+        assert "rolled" in replies(1)[0]
+        assert api.called("sendMessage")[0]["reply_parameters"] == {"message_id": 10}
+        api.push(message("!addcom !rules Be kind", number=11))  # a member: refused
+        assert "only a moderator" in replies(2)[1] or "moderators only" in replies(2)[1]
+        api.push(message("!addcom !rules Be kind", user=2, name="admin", number=12))
+        api.push(message("!rules", number=13))
+        assert replies(4)[3] == "Be kind"
+        api.push(message("you are a fucking idiot", user=8, name="troll", number=14))
+        wait_until(lambda: api.called("deleteMessage"))
+        assert api.called("deleteMessage")[0] == {"chat_id": GROUP, "message_id": 14}
+        joined = message(
+            "",
+            number=15,
+            new_chat_members=[{"id": 9, "is_bot": False, "first_name": "Neo", "username": "neo"}],
+        )
+        del joined["message"]["text"]
+        api.push(joined)
+        assert replies(5)[4] == "Welcome, neo!"
+    finally:
+        adapters.stop()
