@@ -8,6 +8,7 @@ from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
 from wavestack.providers.obs import ObsSettings
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
+from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.services.auto_mod import ModerationSettings
 from wavestack.services.bots import BotSettings
 
@@ -24,6 +25,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_TWITCH_{name.upper()}" for name in TwitchSettings.model_fields]
     names += [f"WAVESTACK_OBS_{name.upper()}" for name in ObsSettings.model_fields]
     names += [f"WAVESTACK_TELEGRAM_{name.upper()}" for name in TelegramSettings.model_fields]
+    names += [f"WAVESTACK_WHATSAPP_{name.upper()}" for name in WhatsAppSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

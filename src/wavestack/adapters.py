@@ -22,6 +22,7 @@ from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet
 from wavestack.providers.obs import ObsError, ObsEvent, ObsSettings, ObsWebSocket
 from wavestack.providers.telegram import TelegramClient, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchSettings, TwitchUser
+from wavestack.providers.whatsapp import WhatsAppCloud, WhatsAppSettings
 from wavestack.services import auto_mod, bots, connections
 
 log = get_logger(__name__)
@@ -104,12 +105,14 @@ class ChatAdapters:
         *,
         twitch: TwitchSettings | None = None,
         telegram: TelegramSettings | None = None,
+        whatsapp: WhatsAppSettings | None = None,
         obs: ObsSettings | None = None,
         http: httpx.Client | None = None,
     ) -> None:
         self.container = container
         self.twitch = twitch or TwitchSettings()
         self.telegram = telegram or TelegramSettings()
+        self.whatsapp = whatsapp or WhatsAppSettings()
         self.obs_settings = obs or ObsSettings()
         self.obs: ObsWebSocket | None = None
         self.http = http or httpx.Client(timeout=15.0)
@@ -119,7 +122,10 @@ class ChatAdapters:
 
     def start(self) -> list[str]:
         """Start what is connected; returns a line per platform and bot (or why none runs)."""
-        setups: dict[str, Callable[[str], Platform]] = {"telegram": self._telegram}
+        setups: dict[str, Callable[[str], Platform]] = {
+            "telegram": self._telegram,
+            "whatsapp": self._whatsapp,
+        }
         if self.twitch.configured:
             setups["twitch"] = self._twitch
         uow = self.container.uow
@@ -208,6 +214,31 @@ class ChatAdapters:
             return listener
 
         return Platform("telegram", chat, None, listen, f"telegram: @{account.account_name}")
+
+    def _whatsapp(self, org_id: str) -> Platform:
+        account = connections.credentials(
+            self.container.uow(),
+            self.container.secrets,
+            org_id=org_id,
+            platform="whatsapp",
+            refresh=_no_refresh,
+        )
+        cloud = WhatsAppCloud(
+            self.http,
+            token=account.access_token,
+            phone_number_id=account.account_id,
+            graph_url=self.whatsapp.graph_url,
+        )
+        chat = bots.WhatsAppChat(
+            cloud,
+            template=self.whatsapp.template,
+            template_language=self.whatsapp.template_language,
+        )
+
+        def listen(bot: bots.ChatBot) -> Listener:
+            return bots.WhatsAppListener(bot, chat, self.container.bus)
+
+        return Platform("whatsapp", chat, None, listen, f"whatsapp: {account.account_name}")
 
     def _start_obs(self) -> str:
         """Connect to OBS in the background (it may start after us)."""

@@ -20,7 +20,12 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from wavestack.bootstrap import Container, bootstrap
-from wavestack.connect import ConnectFailed, connect_telegram, connect_twitch
+from wavestack.connect import (
+    ConnectFailed,
+    connect_telegram,
+    connect_twitch,
+    connect_whatsapp,
+)
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
@@ -28,6 +33,7 @@ from wavestack.migrations.runner import current_revision, head_revision, upgrade
 from wavestack.providers.chat.fake import Sent
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
+from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
     ALL_ROLES,
@@ -381,9 +387,15 @@ def highlights(
 
 @app.command()
 def connect(
-    platform: Annotated[str, typer.Argument(help="The platform to connect: twitch, telegram.")],
+    platform: Annotated[
+        str, typer.Argument(help="The platform to connect: twitch, telegram, whatsapp.")
+    ],
     token: Annotated[
-        str | None, typer.Option(help="Telegram: the bot token from @BotFather (else asked).")
+        str | None,
+        typer.Option(help="Telegram: the bot token; WhatsApp: the access token (else asked)."),
+    ] = None,
+    phone_number_id: Annotated[
+        str | None, typer.Option(help="WhatsApp: the business phone number's id.")
     ] = None,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the page to open instead of opening it.")
@@ -396,8 +408,10 @@ def connect(
 ) -> None:
     """Connect a platform account: authorize WaveStack in the browser (the redirect comes back
     to this machine), or give a Telegram bot's token; stored encrypted, renewed before expiry."""
-    if platform not in ("twitch", "telegram"):
-        console.print(f"[red]{platform} cannot be connected yet;[/red] supported: twitch, telegram")
+    if platform not in ("twitch", "telegram", "whatsapp"):
+        console.print(
+            f"[red]{platform} cannot be connected yet;[/red] supported: twitch, telegram, whatsapp"
+        )
         raise typer.Exit(2)
 
     def show(url: str) -> None:
@@ -412,6 +426,14 @@ def connect(
                 secret = token or typer.prompt("Bot token from @BotFather", hide_input=True)
                 connected = connect_telegram(
                     container, TelegramSettings(), org_id=org_id, token=secret
+                )
+            elif platform == "whatsapp":
+                connected = connect_whatsapp(
+                    container,
+                    WhatsAppSettings(),
+                    org_id=org_id,
+                    token=token or typer.prompt("Cloud API access token", hide_input=True),
+                    phone_number_id=phone_number_id or typer.prompt("Phone number id"),
                 )
             else:
                 connected = connect_twitch(

@@ -17,6 +17,7 @@ from wavestack.bootstrap import Container
 from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet, new_pkce
 from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
+from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.services import connections
 
 DONE_PAGE = (
@@ -163,4 +164,40 @@ def connect_telegram(
         account_id=str(client.user_id),
         account_name=client.username,
         tokens=TokenSet(token),
+    )
+
+
+def connect_whatsapp(
+    container: Container,
+    settings: WhatsAppSettings,
+    *,
+    org_id: str,
+    token: str,
+    phone_number_id: str,
+    http: httpx.Client | None = None,
+) -> connections.ConnectionRead:
+    """Check a Cloud API token against its business phone number and store it."""
+    if not token.strip() or not phone_number_id.strip().isdigit():
+        raise ConnectFailed("give the access token and the phone number id (digits)")
+    http = http or httpx.Client(timeout=15.0)
+    try:
+        found = http.get(
+            f"{settings.graph_url.rstrip('/')}/{phone_number_id.strip()}",
+            params={"fields": "display_phone_number,verified_name"},
+            headers={"Authorization": f"Bearer {token.strip()}"},
+        )
+    except httpx.HTTPError as exc:
+        raise ConnectFailed(f"the Graph API is unreachable: {exc}") from exc
+    if not found.is_success:
+        raise ConnectFailed(f"Meta refused the token or the number: {found.text[:200]}")
+    number = found.json()
+    name = number.get("verified_name") or number.get("display_phone_number") or phone_number_id
+    return connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform="whatsapp",
+        account_id=phone_number_id.strip(),
+        account_name=str(name),
+        tokens=TokenSet(token.strip()),
     )

@@ -29,6 +29,7 @@ from wavestack.services.bots.service import all_commands, build_bot, console_bot
 from wavestack.services.bots.settings import BotSettings
 from wavestack.services.bots.telegram import TelegramChat, TelegramListener
 from wavestack.services.bots.twitch import TwitchChat, TwitchListener, twitch_chat_limit
+from wavestack.services.bots.whatsapp import WhatsAppChat, WhatsAppListener
 
 __all__ = [
     "AllowAll",
@@ -52,6 +53,8 @@ __all__ = [
     "UsageError",
     "User",
     "Verdict",
+    "WhatsAppChat",
+    "WhatsAppListener",
     "Word",
     "all_commands",
     "build_bot",

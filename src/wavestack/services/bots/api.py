@@ -11,7 +11,7 @@ from wavestack.kernel.auth import Principal
 from wavestack.kernel.errors import NotFound, PayloadTooLarge, ValidationFailed
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.kernel.web import json_response
-from wavestack.services.bots import economy
+from wavestack.services.bots import economy, hooks
 from wavestack.services.bots.imports import import_csv
 from wavestack.services.bots.schemas import (
     AccountOut,
@@ -23,7 +23,7 @@ from wavestack.services.bots.schemas import (
 )
 from wavestack.services.social_ingest import Platform
 
-router = APIRouter(prefix="/api/v1/economy", tags=["economy"])
+economy_routes = APIRouter(prefix="/api/v1/economy", tags=["economy"])
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
@@ -35,7 +35,7 @@ def _viewer(uow: UnitOfWork, org_id: str, viewer_id: str) -> ViewerOut:
     return viewer
 
 
-@router.post("/import", response_model=ImportReport)
+@economy_routes.post("/import", response_model=ImportReport)
 async def import_points(
     request: Request,
     caller: Annotated[Principal, Depends(require("economy:write"))],
@@ -61,7 +61,7 @@ async def import_points(
     return json_response(report)
 
 
-@router.get("/leaderboard", response_model=Leaderboard)
+@economy_routes.get("/leaderboard", response_model=Leaderboard)
 async def leaderboard(
     request: Request,
     caller: Annotated[Principal, Depends(require("economy:read"))],
@@ -77,7 +77,7 @@ async def leaderboard(
     return json_response(Leaderboard(metric=metric, viewers=viewers))
 
 
-@router.get("/viewers", response_model=ViewerOut)
+@economy_routes.get("/viewers", response_model=ViewerOut)
 async def find_viewer(
     request: Request,
     caller: Annotated[Principal, Depends(require("economy:read"))],
@@ -96,7 +96,7 @@ async def find_viewer(
     return json_response(await call_db(request, find))
 
 
-@router.get("/viewers/{viewer_id}", response_model=ViewerOut)
+@economy_routes.get("/viewers/{viewer_id}", response_model=ViewerOut)
 async def get_viewer(
     request: Request,
     viewer_id: str,
@@ -107,7 +107,7 @@ async def get_viewer(
     return json_response(await call_db(request, _viewer, uow, caller.org_id, viewer_id))
 
 
-@router.get("/viewers/{viewer_id}/ledger", response_model=LedgerPage)
+@economy_routes.get("/viewers/{viewer_id}/ledger", response_model=LedgerPage)
 async def ledger(
     request: Request,
     viewer_id: str,
@@ -127,3 +127,9 @@ async def ledger(
         return LedgerPage(entries=entries, total=total)
 
     return json_response(await call_db(request, page))
+
+
+# The bots' routes: the economy, and the platforms' webhooks.
+router = APIRouter()
+router.include_router(economy_routes)
+router.include_router(hooks.router)

@@ -280,12 +280,33 @@ class ChatBot:
         chat = self.ports.chat.get(event.platform)
         if chat is None:
             return
+        # A platform may lack an action (WhatsApp deletes nothing): the rest still happen.
+        actions: list[tuple[str, Callable[[], None]]] = []
         if verdict.delete:
-            chat.delete_message(event.channel.id, event.id, reason=verdict.reason)
+            actions.append(
+                (
+                    "delete",
+                    lambda: chat.delete_message(event.channel.id, event.id, reason=verdict.reason),
+                )
+            )
         if verdict.ban:
-            chat.ban(event.channel.id, event.author.id, verdict.reason)
+            actions.append(
+                ("ban", lambda: chat.ban(event.channel.id, event.author.id, verdict.reason))
+            )
         elif verdict.timeout_seconds:
-            chat.timeout(event.channel.id, event.author.id, verdict.timeout_seconds, verdict.reason)
+            actions.append(
+                (
+                    "timeout",
+                    lambda: chat.timeout(
+                        event.channel.id, event.author.id, verdict.timeout_seconds, verdict.reason
+                    ),
+                )
+            )
+        for name, act in actions:
+            try:
+                act()
+            except PlatformError as exc:
+                log.warning("moderation action not possible", action=name, error=str(exc))
         if verdict.warning:
             self.say(event.platform, event.channel.id, verdict.warning)
 
