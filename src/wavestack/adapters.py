@@ -207,10 +207,19 @@ class ChatAdapters:
         )
         chat = bots.TelegramChat(client)
 
+        pushed = bool(self.telegram.webhook_url)
+        if pushed and not self.telegram.webhook_secret:
+            raise PlatformError("webhook mode needs WAVESTACK_TELEGRAM_WEBHOOK_SECRET")
+
         def listen(bot: bots.ChatBot) -> Listener:
-            listener = bots.TelegramListener(bot, chat)
+            listener = bots.TelegramListener(bot, chat, self.container.bus if pushed else None)
             client.on_update = listener.update
-            client.start()
+            client.start(poll=not pushed)
+            if pushed:
+                hook = f"{self.telegram.webhook_url.rstrip('/')}/api/v1/hooks/telegram/{org_id}"
+                client.set_webhook(hook, self.telegram.webhook_secret)
+            else:
+                client.delete_webhook()  # polling gets nothing while a webhook is set
             return listener
 
         return Platform("telegram", chat, None, listen, f"telegram: @{account.account_name}")

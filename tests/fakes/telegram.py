@@ -27,6 +27,7 @@ class FakeBotApi:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     throttle: int = 0  # answer this many next sendMessage calls with 429
     retry_after: int = 1
+    webhook: str = ""
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -79,6 +80,9 @@ class FakeBotApi:
         if method in ("deleteMessage", "restrictChatMember", "banChatMember"):
             if self.statuses.get(BOT["id"]) not in ("administrator", "creator"):
                 return _fail(400, "Bad Request: not enough rights")
+            return _ok(True)
+        if method in ("setWebhook", "deleteWebhook"):
+            self.webhook = str(params.get("url", "")) if method == "setWebhook" else ""
             return _ok(True)
         if method == "getChatMember":
             user_id = int(params["user_id"])

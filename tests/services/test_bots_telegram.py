@@ -11,7 +11,7 @@ import pytest
 
 from fakes.http import served
 from fakes.telegram import BOT, TOKEN, FakeBotApi
-from support import Tenant
+from support import SyncASGIClient, Tenant
 from wavestack.adapters import ChatAdapters
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_telegram
@@ -131,5 +131,36 @@ def test_the_bot_in_a_group(
         del joined["message"]["text"]
         api.push(joined)
         assert replies(5)[4] == "Welcome, neo!"
+    finally:
+        adapters.stop()
+
+
+def test_webhook_mode(
+    api: SyncASGIClient,
+    container: Container,
+    tenant: Tenant,
+    bot_api: tuple[FakeBotApi, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, base = bot_api
+    monkeypatch.setenv("WAVESTACK_TELEGRAM_WEBHOOK_SECRET", "s3cret-Token_1")
+    settings = TelegramSettings(
+        api_url=base, webhook_url="https://creator.example", webhook_secret="s3cret-Token_1"
+    )
+    connect_telegram(container, settings, org_id=tenant.org_id, token=TOKEN)
+    adapters = ChatAdapters(container, twitch=TwitchSettings(client_id=""), telegram=settings)
+    url = f"/api/v1/hooks/telegram/{tenant.org_id}"
+    try:
+        adapters.start()
+        assert fake.webhook == f"https://creator.example{url}"
+        update = {"update_id": 77, **message("/roll", number=30)}
+        assert api.post(url, json=update).status_code == 403  # no secret
+        wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+        assert api.post(url, json=update, headers=wrong).status_code == 403
+        right = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
+        assert api.post(url, json=update, headers=right).status_code == 200
+        wait_until(lambda: fake.called("sendMessage"))
+        assert "rolled" in fake.called("sendMessage")[0]["text"]
+        assert api.post(url, content=b"[1]", headers=right).status_code == 422
     finally:
         adapters.stop()

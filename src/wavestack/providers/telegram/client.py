@@ -140,6 +140,17 @@ class TelegramClient:
                     "handling a telegram update failed", update_id=update.get("update_id")
                 )
 
+    def set_webhook(self, url: str, secret: str) -> None:
+        """Have Telegram push updates to `url`, each carrying `secret`."""
+        self.call(
+            lambda: self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES),
+            "the webhook",
+        )
+
+    def delete_webhook(self) -> None:
+        """Back to polling."""
+        self.call(self.bot.delete_webhook, "removing the webhook")
+
     # -- calls --------------------------------------------------------------------------
 
     def _run(self, work: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:

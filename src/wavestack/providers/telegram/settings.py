@@ -17,3 +17,13 @@ class TelegramSettings(BaseSettings):
     poll_timeout: int = Field(
         25, ge=1, le=50, description="Seconds a getUpdates long poll waits for news."
     )
+    webhook_url: str = Field(
+        "",
+        description="Public base URL of the API (https): set, Telegram pushes updates to "
+        "`<it>/api/v1/hooks/telegram/<org id>` instead of being polled.",
+    )
+    webhook_secret: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9_-]{0,256}$",
+        description="Secret Telegram sends with each pushed update (required with webhook_url).",
+    )

@@ -10,6 +10,8 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from wavestack.kernel.bus import LiveBus
+from wavestack.kernel.messages import Envelope
 from wavestack.providers.chat.outbox import Outbox
 from wavestack.providers.chat.port import PlatformError
 from wavestack.providers.telegram import TelegramClient, TelegramFailed
@@ -106,15 +108,32 @@ class TelegramChat:
             outbox.close()
 
 
-class TelegramListener:
-    """Feeds a bot from a Telegram client's updates."""
+PUSHED = "telegram.update"  # the live-bus envelope a webhook push becomes
 
-    def __init__(self, bot: ChatBot, chat: TelegramChat) -> None:
+
+def pushed_envelope(org_id: str, update: dict[str, Any]) -> Envelope:
+    """What the webhook route publishes for the bots process."""
+    return Envelope(type=PUSHED, org_id=org_id, data=update)
+
+
+class TelegramListener:
+    """Feeds a bot from a Telegram client's updates: polled, or pushed to the webhook and
+    carried over the live bus (`bus`)."""
+
+    def __init__(self, bot: ChatBot, chat: TelegramChat, bus: LiveBus | None = None) -> None:
         self.bot = bot
         self.chat = chat
+        self._unsubscribe = bus.listen(self.envelope) if bus is not None else None
+
+    def envelope(self, envelope: Envelope) -> None:
+        """This organization's pushed updates, into the client's update thread."""
+        if envelope.type == PUSHED and envelope.org_id == self.bot.org_id:
+            self.chat.client.deliver(dict(envelope.data))
 
     def stop(self) -> None:
-        """Stop polling and send what is queued."""
+        """Stop polling (or listening) and send what is queued."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         self.chat.client.stop()
         self.chat.close()
 
