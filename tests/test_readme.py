@@ -9,6 +9,7 @@ from wavestack.providers.obs import ObsSettings
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
+from wavestack.providers.youtube import YouTubeSettings
 from wavestack.services.auto_mod import ModerationSettings
 from wavestack.services.bots import BotSettings
 
@@ -26,6 +27,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_OBS_{name.upper()}" for name in ObsSettings.model_fields]
     names += [f"WAVESTACK_TELEGRAM_{name.upper()}" for name in TelegramSettings.model_fields]
     names += [f"WAVESTACK_WHATSAPP_{name.upper()}" for name in WhatsAppSettings.model_fields]
+    names += [f"WAVESTACK_YOUTUBE_{name.upper()}" for name in YouTubeSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

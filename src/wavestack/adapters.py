@@ -23,6 +23,7 @@ from wavestack.providers.obs import ObsError, ObsEvent, ObsSettings, ObsWebSocke
 from wavestack.providers.telegram import TelegramClient, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchSettings, TwitchUser
 from wavestack.providers.whatsapp import WhatsAppCloud, WhatsAppSettings
+from wavestack.providers.youtube import YouTubeLiveChat, YouTubeSettings
 from wavestack.services import auto_mod, bots, connections
 
 log = get_logger(__name__)
@@ -106,6 +107,7 @@ class ChatAdapters:
         twitch: TwitchSettings | None = None,
         telegram: TelegramSettings | None = None,
         whatsapp: WhatsAppSettings | None = None,
+        youtube: YouTubeSettings | None = None,
         obs: ObsSettings | None = None,
         http: httpx.Client | None = None,
     ) -> None:
@@ -113,6 +115,7 @@ class ChatAdapters:
         self.twitch = twitch or TwitchSettings()
         self.telegram = telegram or TelegramSettings()
         self.whatsapp = whatsapp or WhatsAppSettings()
+        self.youtube = youtube or YouTubeSettings()
         self.obs_settings = obs or ObsSettings()
         self.obs: ObsWebSocket | None = None
         self.http = http or httpx.Client(timeout=15.0)
@@ -128,6 +131,8 @@ class ChatAdapters:
         }
         if self.twitch.configured:
             setups["twitch"] = self._twitch
+        if self.youtube.configured:
+            setups["youtube"] = self._youtube
         uow = self.container.uow
         wanted: dict[str, list[str]] = {}
         for name in setups:
@@ -223,6 +228,20 @@ class ChatAdapters:
             return listener
 
         return Platform("telegram", chat, None, listen, f"telegram: @{account.account_name}")
+
+    def _youtube(self, org_id: str) -> Platform:
+        oauth = OAuthClient(self.youtube.oauth(), self.http)
+        token = StoredToken(self.container, org_id, "youtube", oauth)
+        account = token.credentials()
+        client = YouTubeLiveChat(token, api_url=self.youtube.api_url)
+        chat = bots.YouTubeChat(client, account.account_id)
+
+        def listen(bot: bots.ChatBot) -> Listener:
+            watcher = bots.YouTubeWatcher(bot, chat, watch_seconds=self.youtube.watch_seconds)
+            watcher.start()
+            return watcher
+
+        return Platform("youtube", chat, None, listen, f"youtube: {account.account_name}")
 
     def _whatsapp(self, org_id: str) -> Platform:
         account = connections.credentials(

@@ -25,6 +25,7 @@ from wavestack.connect import (
     connect_telegram,
     connect_twitch,
     connect_whatsapp,
+    connect_youtube,
 )
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
@@ -34,6 +35,7 @@ from wavestack.providers.chat.fake import Sent
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
+from wavestack.providers.youtube import YouTubeSettings
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
     ALL_ROLES,
@@ -388,7 +390,7 @@ def highlights(
 @app.command()
 def connect(
     platform: Annotated[
-        str, typer.Argument(help="The platform to connect: twitch, telegram, whatsapp.")
+        str, typer.Argument(help="The platform to connect: twitch, youtube, telegram, whatsapp.")
     ],
     token: Annotated[
         str | None,
@@ -408,14 +410,15 @@ def connect(
 ) -> None:
     """Connect a platform account: authorize WaveStack in the browser (the redirect comes back
     to this machine), or give a Telegram bot's token; stored encrypted, renewed before expiry."""
-    if platform not in ("twitch", "telegram", "whatsapp"):
+    if platform not in ("twitch", "youtube", "telegram", "whatsapp"):
         console.print(
-            f"[red]{platform} cannot be connected yet;[/red] supported: twitch, telegram, whatsapp"
+            f"[red]{platform} cannot be connected yet;[/red] "
+            "supported: twitch, youtube, telegram, whatsapp"
         )
         raise typer.Exit(2)
 
     def show(url: str) -> None:
-        console.print(f"Authorize WaveStack on Twitch: {url}", soft_wrap=True, highlight=False)
+        console.print(f"Authorize WaveStack: {url}", soft_wrap=True, highlight=False)
         if not no_browser:
             webbrowser.open(url)
 
@@ -434,6 +437,10 @@ def connect(
                     org_id=org_id,
                     token=token or typer.prompt("Cloud API access token", hide_input=True),
                     phone_number_id=phone_number_id or typer.prompt("Phone number id"),
+                )
+            elif platform == "youtube":
+                connected = connect_youtube(
+                    container, YouTubeSettings(), org_id=org_id, open_url=show, timeout=timeout
                 )
             else:
                 connected = connect_twitch(

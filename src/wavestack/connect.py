@@ -14,10 +14,17 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from wavestack.bootstrap import Container
-from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet, new_pkce
+from wavestack.providers.oauth import (
+    OAuthClient,
+    OAuthEndpoints,
+    OAuthError,
+    TokenSet,
+    new_pkce,
+)
 from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
+from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat, YouTubeSettings
 from wavestack.services import connections
 
 DONE_PAGE = (
@@ -95,6 +102,32 @@ class LoopbackRedirect:
         return query["code"]
 
 
+def authorize(
+    endpoints: OAuthEndpoints,
+    *,
+    redirect_uri: str,
+    scopes: list[str],
+    open_url: Callable[[str], object],
+    timeout: float,
+    http: httpx.Client,
+) -> TokenSet:
+    """The authorization-code flow: consent in the browser, the code caught here, traded for
+    tokens (with PKCE where the platform takes it)."""
+    oauth = OAuthClient(endpoints, http)
+    state = secrets.token_urlsafe(24)
+    verifier, challenge = new_pkce()
+    url = oauth.authorization_url(
+        redirect_uri=redirect_uri, scopes=scopes, state=state, challenge=challenge
+    )
+    with LoopbackRedirect(redirect_uri) as redirect:
+        open_url(url)
+        code = redirect.code(state, timeout)
+    try:
+        return oauth.exchange(code=code, redirect_uri=redirect_uri, verifier=verifier)
+    except OAuthError as exc:
+        raise ConnectFailed(f"the platform did not complete the connection: {exc}") from exc
+
+
 def connect_twitch(
     container: Container,
     settings: TwitchSettings,
@@ -112,24 +145,22 @@ def connect_twitch(
             f"{settings.redirect_uri}"
         )
     http = http or httpx.Client(timeout=15.0)
-    oauth = OAuthClient(settings.oauth(), http)
-    state = secrets.token_urlsafe(24)
-    verifier, challenge = new_pkce()
-    url = oauth.authorization_url(
-        redirect_uri=settings.redirect_uri, scopes=settings.scopes, state=state, challenge=challenge
+    tokens = authorize(
+        settings.oauth(),
+        redirect_uri=settings.redirect_uri,
+        scopes=settings.scopes,
+        open_url=open_url,
+        timeout=timeout,
+        http=http,
     )
-    with LoopbackRedirect(settings.redirect_uri) as redirect:
-        open_url(url)
-        code = redirect.code(state, timeout)
     try:
-        tokens = oauth.exchange(code=code, redirect_uri=settings.redirect_uri, verifier=verifier)
         me = Helix(
             http,
             client_id=settings.client_id,
             token=lambda _force: tokens.access_token,
             base_url=settings.api_url,
         ).users()[0]
-    except (OAuthError, TwitchError, IndexError) as exc:
+    except (TwitchError, IndexError) as exc:
         raise ConnectFailed(f"Twitch did not complete the connection: {exc}") from exc
     return connections.save(
         container.uow(),
@@ -138,6 +169,47 @@ def connect_twitch(
         platform="twitch",
         account_id=me.id,
         account_name=me.login,
+        tokens=tokens,
+    )
+
+
+def connect_youtube(
+    container: Container,
+    settings: YouTubeSettings,
+    *,
+    org_id: str,
+    open_url: Callable[[str], object],
+    timeout: float = 300.0,
+    http: httpx.Client | None = None,
+) -> connections.ConnectionRead:
+    """Ask Google for access to the YouTube channel in the browser; store the tokens."""
+    if not settings.configured:
+        raise ConnectFailed(
+            "set WAVESTACK_YOUTUBE_CLIENT_ID and WAVESTACK_YOUTUBE_CLIENT_SECRET first: create "
+            "an OAuth client (Desktop app) in Google Cloud console with the YouTube Data API "
+            "enabled"
+        )
+    tokens = authorize(
+        settings.oauth(),
+        redirect_uri=settings.redirect_uri,
+        scopes=settings.scopes,
+        open_url=open_url,
+        timeout=timeout,
+        http=http or httpx.Client(timeout=15.0),
+    )
+    try:
+        channel_id, title = YouTubeLiveChat(
+            lambda _force: tokens.access_token, api_url=settings.api_url
+        ).my_channel()
+    except YouTubeError as exc:
+        raise ConnectFailed(f"YouTube did not complete the connection: {exc}") from exc
+    return connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform="youtube",
+        account_id=channel_id,
+        account_name=title,
         tokens=tokens,
     )
 

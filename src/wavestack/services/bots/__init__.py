@@ -30,6 +30,7 @@ from wavestack.services.bots.settings import BotSettings
 from wavestack.services.bots.telegram import TelegramChat, TelegramListener
 from wavestack.services.bots.twitch import TwitchChat, TwitchListener, twitch_chat_limit
 from wavestack.services.bots.whatsapp import WhatsAppChat, WhatsAppListener
+from wavestack.services.bots.youtube import YouTubeChat, YouTubeWatcher
 
 __all__ = [
     "AllowAll",
@@ -56,6 +57,8 @@ __all__ = [
     "WhatsAppChat",
     "WhatsAppListener",
     "Word",
+    "YouTubeChat",
+    "YouTubeWatcher",
     "all_commands",
     "build_bot",
     "command",

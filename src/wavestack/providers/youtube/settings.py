@@ -1,0 +1,52 @@
+"""`WAVESTACK_YOUTUBE_*`: this install's Google OAuth client and where the APIs are."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wavestack.kernel.config import WordList
+from wavestack.providers.oauth import OAuthEndpoints
+
+
+class YouTubeSettings(BaseSettings):
+    """`WAVESTACK_YOUTUBE_*`: a Google Cloud OAuth client (type "Desktop app")."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WAVESTACK_YOUTUBE_", env_file=".env", extra="ignore"
+    )
+
+    client_id: str = Field("", description="OAuth client id from Google Cloud console.")
+    client_secret: str = Field("", description="OAuth client secret.")
+    redirect_uri: str = Field(
+        "http://localhost:17564/callback",
+        description="Loopback redirect `wavestack connect youtube` listens at.",
+    )
+    scopes: WordList = Field(
+        default_factory=lambda: ["https://www.googleapis.com/auth/youtube.force-ssl"],
+        description="Scopes asked for when connecting, comma-separated.",
+    )
+    api_url: str = Field("https://www.googleapis.com/", description="YouTube Data API root.")
+    auth_url: str = Field(
+        "https://accounts.google.com/o/oauth2/v2/auth", description="OAuth authorization URL."
+    )
+    token_url: str = Field("https://oauth2.googleapis.com/token", description="OAuth token URL.")
+    watch_seconds: float = Field(
+        60, gt=0, description="How often the bots look for a broadcast going live."
+    )
+
+    @property
+    def configured(self) -> bool:
+        """Whether an OAuth client is set."""
+        return bool(self.client_id and self.client_secret)
+
+    def oauth(self) -> OAuthEndpoints:
+        """Google's endpoints, with PKCE and a refresh token (offline access)."""
+        return OAuthEndpoints(
+            authorize_url=self.auth_url,
+            token_url=self.token_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            pkce=True,
+            extra=(("access_type", "offline"), ("prompt", "consent")),
+        )

@@ -1,0 +1,148 @@
+"""YouTube Live chat: connecting the channel (Google's OAuth with PKCE), the watcher noticing a
+broadcast, chat polled at YouTube's interval into the bot, answers and moderation through the
+official client, the token renewed on 401, against protocol-level fakes served over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from fakes.http import served
+from fakes.oauth import FakeTokenEndpoint
+from fakes.youtube import CHANNEL, FakeYouTube
+from support import Tenant
+from wavestack.adapters import ChatAdapters
+from wavestack.bootstrap import Container
+from wavestack.connect import ConnectFailed, connect_youtube
+from wavestack.providers.twitch import TwitchSettings
+from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat, YouTubeSettings
+
+
+class FakeGoogle:
+    def __init__(self) -> None:
+        self.oauth = FakeTokenEndpoint(client_id="google-client")
+        self.youtube = FakeYouTube(tokens=self.oauth.access_tokens)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/oauth2/"):
+            return self.oauth.handle(request)
+        return self.youtube.handle(request)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 6.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def google() -> Iterator[tuple[FakeGoogle, YouTubeSettings]]:
+    fake = FakeGoogle()
+    with served(fake.handle) as base:
+        yield (
+            fake,
+            YouTubeSettings(
+                client_id="google-client",
+                client_secret="s3cret",
+                redirect_uri=f"http://localhost:{free_port()}/callback",
+                api_url=f"{base}/",
+                auth_url=f"{base}/oauth2/auth",
+                token_url=f"{base}/oauth2/token",
+                watch_seconds=0.2,
+            ),
+        )
+
+
+def browser(fake: FakeGoogle) -> Callable[[str], None]:
+    def open_url(url: str) -> None:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        assert query["code_challenge_method"] == "S256"  # Google takes PKCE
+        assert (query["access_type"], query["prompt"]) == ("offline", "consent")
+        code = fake.oauth.issue_code(query["code_challenge"])
+        threading.Thread(
+            target=httpx.get,
+            args=(query["redirect_uri"],),
+            kwargs={"params": {"code": code, "state": query["state"]}},
+            daemon=True,
+        ).start()
+
+    return open_url
+
+
+def test_the_client_reports_youtube_reasons(google: tuple[FakeGoogle, YouTubeSettings]) -> None:
+    fake, settings = google
+    fake.oauth.access_tokens.add("ya29.ok")
+    client = YouTubeLiveChat(lambda force: "ya29.ok", api_url=settings.api_url)
+    fake.youtube.quota_left = 0
+    with pytest.raises(YouTubeError, match="quotaExceeded") as refused:
+        client.active_chat()
+    assert refused.value.reason == "quotaExceeded"
+
+
+def test_connect_needs_an_oauth_client(container: Container, tenant: Tenant) -> None:
+    with pytest.raises(ConnectFailed, match="WAVESTACK_YOUTUBE_CLIENT_ID"):
+        connect_youtube(
+            container, YouTubeSettings(client_id=""), org_id=tenant.org_id, open_url=print
+        )
+
+
+def test_a_live_stream_on_youtube(
+    container: Container, tenant: Tenant, google: tuple[FakeGoogle, YouTubeSettings]
+) -> None:
+    fake, settings = google
+    connected = connect_youtube(
+        container, settings, org_id=tenant.org_id, open_url=browser(fake), timeout=10
+    )
+    assert (connected.account_id, connected.account_name) == (CHANNEL, "The Creator")
+    youtube = fake.youtube
+    youtube.chat("said before the bot came: not answered")
+    adapters = ChatAdapters(container, twitch=TwitchSettings(client_id=""), youtube=settings)
+    try:
+        assert adapters.start() == ["youtube: The Creator"]
+        bot = adapters.running[0].bot
+        wait_until(lambda: bot.live_since("youtube", CHANNEL) is not None)
+        wait_until(lambda: len(youtube.polls) >= 2)
+        youtube.chat("!roll", channel="UCviewer1", name="Viewer One")
+
+        def said() -> list[str]:
+            return [
+                m["snippet"]["displayMessage"]
+                for m in youtube.messages
+                if m["snippet"]["authorChannelId"] == CHANNEL
+            ]
+
+        wait_until(said)
+        assert "rolled" in said()[0]
+        youtube.tokens.clear()  # the access token expired: refreshed on the 401
+        toxic = youtube.chat("you are a fucking idiot", channel="UCtroll", name="Troll")
+        wait_until(lambda: youtube.deleted == [toxic])
+        youtube.chat(
+            "",
+            kind="superChatEvent",
+            channel="UCfan",
+            name="Big Fan",
+            superChatDetails={
+                "amountMicros": "5000000",
+                "currency": "USD",
+                "amountDisplayString": "$5.00",
+            },
+        )
+        wait_until(lambda: any("tip" in line for line in said()))
+        assert len(said()) == 2  # its own messages are not read back and answered
+        youtube.ended = True
+        wait_until(lambda: bot.live_since("youtube", CHANNEL) is None)
+    finally:
+        adapters.stop()
