@@ -6,6 +6,7 @@ from pathlib import Path
 
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
 from wavestack.providers.obs import ObsSettings
+from wavestack.providers.streamelements import StreamElementsSettings
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
@@ -28,6 +29,9 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_TELEGRAM_{name.upper()}" for name in TelegramSettings.model_fields]
     names += [f"WAVESTACK_WHATSAPP_{name.upper()}" for name in WhatsAppSettings.model_fields]
     names += [f"WAVESTACK_YOUTUBE_{name.upper()}" for name in YouTubeSettings.model_fields]
+    names += [
+        f"WAVESTACK_STREAMELEMENTS_{name.upper()}" for name in StreamElementsSettings.model_fields
+    ]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -20,6 +20,7 @@ from wavestack.providers.chat.outbox import Outbox
 from wavestack.providers.chat.port import ChatPort, PlatformError, StreamControl
 from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet
 from wavestack.providers.obs import ObsError, ObsEvent, ObsSettings, ObsWebSocket
+from wavestack.providers.streamelements import StreamElementsSettings
 from wavestack.providers.telegram import TelegramClient, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchSettings, TwitchUser
 from wavestack.providers.whatsapp import WhatsAppCloud, WhatsAppSettings
@@ -80,6 +81,7 @@ class Platform:
     stream: StreamControl | None
     listen: Callable[[bots.ChatBot], Listener]
     line: str
+    channel: str | None = None  # the one channel it speaks in (Twitch, YouTube), if any
 
 
 @dataclass
@@ -108,6 +110,7 @@ class ChatAdapters:
         telegram: TelegramSettings | None = None,
         whatsapp: WhatsAppSettings | None = None,
         youtube: YouTubeSettings | None = None,
+        streamelements: StreamElementsSettings | None = None,
         obs: ObsSettings | None = None,
         http: httpx.Client | None = None,
     ) -> None:
@@ -116,6 +119,7 @@ class ChatAdapters:
         self.telegram = telegram or TelegramSettings()
         self.whatsapp = whatsapp or WhatsAppSettings()
         self.youtube = youtube or YouTubeSettings()
+        self.streamelements = streamelements or StreamElementsSettings()
         self.obs_settings = obs or ObsSettings()
         self.obs: ObsWebSocket | None = None
         self.http = http or httpx.Client(timeout=15.0)
@@ -169,6 +173,9 @@ class ChatAdapters:
         auto_mod.attach(bot)
         running = RunningBot(org_id, bot)
         running.listeners = [platform.listen(bot) for platform in platforms]
+        alerts = self._streamelements(org_id, bot, platforms)
+        if alerts is not None:
+            running.listeners.append(alerts)
         ticker = threading.Thread(target=running.tick_forever, name=f"bot-{org_id}", daemon=True)
         ticker.start()
         self._threads.append(ticker)
@@ -195,7 +202,14 @@ class ChatAdapters:
             listener.start()
             return listener
 
-        return Platform("twitch", chat, chat, listen, f"twitch: {me.login} in #{broadcaster.login}")
+        return Platform(
+            "twitch",
+            chat,
+            chat,
+            listen,
+            f"twitch: {me.login} in #{broadcaster.login}",
+            broadcaster.id,
+        )
 
     def _telegram(self, org_id: str) -> Platform:
         account = connections.credentials(
@@ -241,7 +255,38 @@ class ChatAdapters:
             watcher.start()
             return watcher
 
-        return Platform("youtube", chat, None, listen, f"youtube: {account.account_name}")
+        return Platform(
+            "youtube", chat, None, listen, f"youtube: {account.account_name}", account.account_id
+        )
+
+    def _streamelements(
+        self, org_id: str, bot: bots.ChatBot, platforms: list[Platform]
+    ) -> Listener | None:
+        """The organization's StreamElements activities, thanked in its chats."""
+        if org_id not in connections.organizations_on(
+            self.container.uow(write=False), "streamelements"
+        ):
+            return None
+        channels = {p.name: p.channel for p in platforms if p.channel is not None}
+        if not channels:
+            log.warning("streamelements needs a Twitch or YouTube chat to thank in", org_id=org_id)
+            return None
+        account = connections.credentials(
+            self.container.uow(),
+            self.container.secrets,
+            org_id=org_id,
+            platform="streamelements",
+            refresh=_no_refresh,
+        )
+        listener = bots.StreamElementsListener(
+            bot,
+            account.access_token,
+            url=self.streamelements.url,
+            channels=channels,
+            native={p.name for p in platforms},
+        )
+        listener.start()
+        return listener
 
     def _whatsapp(self, org_id: str) -> Platform:
         account = connections.credentials(

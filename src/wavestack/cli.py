@@ -22,6 +22,7 @@ from rich.table import Table
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.connect import (
     ConnectFailed,
+    connect_streamelements,
     connect_telegram,
     connect_twitch,
     connect_whatsapp,
@@ -390,7 +391,10 @@ def highlights(
 @app.command()
 def connect(
     platform: Annotated[
-        str, typer.Argument(help="The platform to connect: twitch, youtube, telegram, whatsapp.")
+        str,
+        typer.Argument(
+            help="The platform to connect: twitch, youtube, telegram, whatsapp, streamelements."
+        ),
     ],
     token: Annotated[
         str | None,
@@ -410,10 +414,10 @@ def connect(
 ) -> None:
     """Connect a platform account: authorize WaveStack in the browser (the redirect comes back
     to this machine), or give a Telegram bot's token; stored encrypted, renewed before expiry."""
-    if platform not in ("twitch", "youtube", "telegram", "whatsapp"):
+    if platform not in ("twitch", "youtube", "telegram", "whatsapp", "streamelements"):
         console.print(
             f"[red]{platform} cannot be connected yet;[/red] "
-            "supported: twitch, youtube, telegram, whatsapp"
+            "supported: twitch, youtube, telegram, whatsapp, streamelements"
         )
         raise typer.Exit(2)
 
@@ -437,6 +441,12 @@ def connect(
                     org_id=org_id,
                     token=token or typer.prompt("Cloud API access token", hide_input=True),
                     phone_number_id=phone_number_id or typer.prompt("Phone number id"),
+                )
+            elif platform == "streamelements":
+                connected = connect_streamelements(
+                    container,
+                    org_id=org_id,
+                    token=token or typer.prompt("StreamElements JWT token", hide_input=True),
                 )
             elif platform == "youtube":
                 connected = connect_youtube(

@@ -4,6 +4,8 @@ account's tokens stored encrypted."""
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import threading
 from collections.abc import Callable
@@ -271,5 +273,28 @@ def connect_whatsapp(
         platform="whatsapp",
         account_id=phone_number_id.strip(),
         account_name=str(name),
+        tokens=TokenSet(token.strip()),
+    )
+
+
+def connect_streamelements(
+    container: Container, *, org_id: str, token: str
+) -> connections.ConnectionRead:
+    """Store a StreamElements JWT (dashboard: account > channels > show secrets)."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise ConnectFailed("a StreamElements JWT token has three parts separated by dots")
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError as exc:
+        raise ConnectFailed("that is not a JWT token") from exc
+    channel = str(claims.get("channel") or claims.get("sub") or "streamelements")
+    return connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform="streamelements",
+        account_id=channel,
+        account_name=str(claims.get("user") or channel),
         tokens=TokenSet(token.strip()),
     )

@@ -27,6 +27,7 @@ from wavestack.services.bots.runtime import (
 )
 from wavestack.services.bots.service import all_commands, build_bot, console_bot
 from wavestack.services.bots.settings import BotSettings
+from wavestack.services.bots.streamelements import StreamElementsListener
 from wavestack.services.bots.telegram import TelegramChat, TelegramListener
 from wavestack.services.bots.twitch import TwitchChat, TwitchListener, twitch_chat_limit
 from wavestack.services.bots.whatsapp import WhatsAppChat, WhatsAppListener
@@ -47,6 +48,7 @@ __all__ = [
     "Ports",
     "Refusal",
     "Speaker",
+    "StreamElementsListener",
     "TelegramChat",
     "TelegramListener",
     "TwitchChat",

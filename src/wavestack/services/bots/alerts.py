@@ -33,6 +33,8 @@ def thanks(bot: ChatBot, event: PlatformEventIn) -> str | None:
         if bot.settings.auto_shoutout and event.user_name:
             line += " " + _shoutout(bot, event)
         return line
+    if kind == "other" and (event.data or {}).get("kind") == "merch":
+        return f"Thanks {name} for getting some merch!"
     if kind == "member_join":
         _give_join_role(bot, event)
         return bot.settings.welcome_message.replace("$(user)", name)
