@@ -122,6 +122,7 @@ class ChatAdapters:
         self.streamelements = streamelements or StreamElementsSettings()
         self.obs_settings = obs or ObsSettings()
         self.obs: ObsWebSocket | None = None
+        self._own_http = http is None
         self.http = http or httpx.Client(timeout=15.0)
         self.running: list[RunningBot] = []
         self._threads: list[threading.Thread] = []
@@ -391,6 +392,8 @@ class ChatAdapters:
         for thread in self._threads:
             thread.join(timeout=10)
         self.running.clear()
+        if self._own_http:
+            self.http.close()
 
 
 def _no_refresh(_refresh_token: str) -> TokenSet:

@@ -146,3 +146,32 @@ def test_a_live_stream_on_youtube(
         wait_until(lambda: bot.live_since("youtube", CHANNEL) is None)
     finally:
         adapters.stop()
+
+
+def test_going_live_and_offline_are_events(container: Container, tenant: Tenant) -> None:
+    from datetime import UTC, datetime
+
+    from wavestack.kernel.messages import Envelope
+    from wavestack.services import social_ingest
+
+    seen: list[Envelope] = []
+    container.bus.listen(seen.append)
+    live = social_ingest.PlatformEventIn(
+        id="live-1",
+        platform="youtube",
+        event_type="stream_start",
+        channel_id=CHANNEL,
+        ts=datetime.now(UTC),
+    )
+    for _ in range(2):  # reported twice: one event
+        social_ingest.record_events(container.uow(), org_id=tenant.org_id, events=[live])
+    offline = live.model_copy(update={"id": "off-1", "event_type": "stream_end"})
+    social_ingest.record_events(container.uow(), org_id=tenant.org_id, events=[offline])
+    wait_until(lambda: len([e for e in seen if e.type.startswith("stream.")]) == 2)
+    time.sleep(0.1)
+    stream = [
+        (e.type, e.data["platform"], e.data["channel_id"])
+        for e in seen
+        if e.type.startswith("stream.")
+    ]
+    assert stream == [("stream.live", "youtube", CHANNEL), ("stream.offline", "youtube", CHANNEL)]

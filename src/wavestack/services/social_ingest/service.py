@@ -28,8 +28,9 @@ from wavestack.kernel.clock import as_utc, utcnow
 from wavestack.kernel.errors import NotFound, ValidationFailed
 from wavestack.kernel.logging import get_logger
 from wavestack.kernel.messages import Envelope
-from wavestack.kernel.queries import insert_new, insert_new_returning, table_of
+from wavestack.kernel.queries import insert_new_returning, table_of
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.social_ingest.events import StreamWentLive, StreamWentOffline
 from wavestack.services.social_ingest.models import ChatMessage, PlatformEvent
 from wavestack.services.social_ingest.schemas import (
     AuthorRef,
@@ -581,6 +582,12 @@ def search_messages(
 EVENTS = table_of(PlatformEvent)
 
 
+STREAM_EVENTS: dict[str, type[StreamWentLive] | type[StreamWentOffline]] = {
+    "stream_start": StreamWentLive,
+    "stream_end": StreamWentOffline,
+}
+
+
 def record_events(uow: UnitOfWork, *, org_id: str, events: list[PlatformEventIn]) -> EventRecorded:
     """Store platform events; one already stored (same platform and id) is skipped."""
     rows = [
@@ -600,9 +607,17 @@ def record_events(uow: UnitOfWork, *, org_id: str, events: list[PlatformEventIn]
         for e in {(e.platform, e.id): e for e in events}.values()
     ]
     with uow:
-        accepted = insert_new(uow.session, EVENTS, rows)
+        stored = insert_new_returning(
+            uow.session, EVENTS, rows, ("platform", "event_type", "channel_id")
+        )
+        # The stream monitor's news leaves as events too (webhooks, the live bus).
+        for platform, kind, channel_id in stored:
+            if kind in STREAM_EVENTS:
+                uow.publish(
+                    STREAM_EVENTS[kind](org_id=org_id, platform=platform, channel_id=channel_id)
+                )
         uow.commit()
-    return EventRecorded(accepted=accepted, duplicates=len(events) - accepted)
+    return EventRecorded(accepted=len(stored), duplicates=len(events) - len(stored))
 
 
 def list_events(
