@@ -147,6 +147,8 @@ def up(
             f"Jobs       {'Redis' if settings.redis_url else 'SQLite (in-process workers)'}",
             f"Processes  {settings.api_workers} API process(es)",
             f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
+            f"Platforms  {_program()} connect twitch|youtube|telegram|whatsapp|streamelements "
+            "(README: Connecting platforms); connected ones start with the bots",
         ]
         if first is not None:
             lines += [
