@@ -28,6 +28,7 @@ class FakeBotApi:
     throttle: int = 0  # answer this many next sendMessage calls with 429
     retry_after: int = 1
     webhook: str = ""
+    failing_polls: int = 0  # answer this many next getUpdates with 502 Bad Gateway
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -58,6 +59,9 @@ class FakeBotApi:
         if method == "getMe":
             return _ok(BOT)
         if method == "getUpdates":
+            if self.failing_polls:
+                self.failing_polls -= 1
+                return _fail(502, "Bad Gateway")
             return _ok(self._poll(params))
         if method == "sendMessage":
             if self.throttle:

@@ -164,3 +164,20 @@ def test_webhook_mode(
         assert api.post(url, content=b"[1]", headers=right).status_code == 422
     finally:
         adapters.stop()
+
+
+def test_polling_recovers_after_telegram_fails(bot_api: tuple[FakeBotApi, str]) -> None:
+    api, base = bot_api
+    got: list[dict[str, Any]] = []
+    client = TelegramClient(
+        TOKEN, api_url=base, on_update=got.append, poll_timeout=1, backoff=(0.05, 0.2)
+    )
+    api.failing_polls = 3  # Telegram's side has a bad moment
+    client.start()
+    try:
+        api.push(message("still there?", number=40))
+        wait_until(lambda: got)
+        assert got[0]["message"]["text"] == "still there?"
+        assert api.failing_polls == 0
+    finally:
+        client.stop()

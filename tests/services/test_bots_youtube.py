@@ -92,6 +92,36 @@ def test_the_client_reports_youtube_reasons(google: tuple[FakeGoogle, YouTubeSet
     assert refused.value.reason == "quotaExceeded"
 
 
+def test_polling_recovers_when_quota_comes_back(
+    google: tuple[FakeGoogle, YouTubeSettings],
+) -> None:
+    from fakes.youtube import CHAT
+    from wavestack.providers.youtube import poll_forever
+
+    fake, settings = google
+    fake.oauth.access_tokens.add("ya29.ok")
+    client = YouTubeLiveChat(lambda force: "ya29.ok", api_url=settings.api_url)
+    got: list[dict[str, object]] = []
+    stop = threading.Event()
+    fake.youtube.quota_left = 0  # the day's quota is gone
+    poller = threading.Thread(
+        target=poll_forever,
+        args=(client, CHAT, got.extend, stop),
+        kwargs={"skip_backlog": False, "retry_seconds": 0.05},
+    )
+    poller.start()
+    try:
+        fake.youtube.chat("after the quota came back")
+        time.sleep(0.2)
+        assert got == []
+        fake.youtube.quota_left = 100  # a new day
+        wait_until(lambda: got)
+        assert got[0]["id"] == "LCC.1"
+    finally:
+        stop.set()
+        poller.join(5)
+
+
 def test_connect_needs_an_oauth_client(container: Container, tenant: Tenant) -> None:
     with pytest.raises(ConnectFailed, match="WAVESTACK_YOUTUBE_CLIENT_ID"):
         connect_youtube(

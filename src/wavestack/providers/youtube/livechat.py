@@ -181,17 +181,18 @@ def poll_forever(
     stop: threading.Event,
     *,
     skip_backlog: bool = True,
+    retry_seconds: float = 10.0,
 ) -> None:
     """Poll a chat until it ends or `stop`; the first page (messages from before we came) is
-    skipped unless asked for."""
+    skipped unless asked for. A refused poll (quota, an outage) is tried again later."""
     page_token: str | None = None
     first = True
     while not stop.is_set():
         try:
             page = chat.messages(chat_id, page_token)
         except YouTubeError as exc:
-            log.warning("youtube chat poll failed", error=str(exc))
-            if stop.wait(10.0):
+            log.warning("youtube chat poll failed", error=str(exc), retry_in=retry_seconds)
+            if stop.wait(retry_seconds):
                 return
             continue
         if page.ended:
