@@ -345,38 +345,6 @@ class ChatAdapters:
                 uow.publish(mirrored)
                 uow.commit()
 
-    def _start_twitch(self, org_id: str) -> str:
-        token = StoredToken(
-            self.container, org_id, "twitch", OAuthClient(self.twitch.oauth(), self.http)
-        )
-        account = token.credentials()
-        helix = Helix(
-            self.http, client_id=self.twitch.client_id, token=token, base_url=self.twitch.api_url
-        )
-        me = TwitchUser(account.account_id, account.account_name, account.account_name)
-        broadcaster = helix.user(self.twitch.channel) if self.twitch.channel else me
-        # The broadcaster's own account may send 100 messages per 30 s; a bot account
-        # (perhaps not a moderator yet) stays under the lower limit.
-        limit, window = bots.twitch_chat_limit(moderates=broadcaster.id == me.id)
-        chat = bots.TwitchChat(
-            helix, me, Outbox(f"twitch-{broadcaster.login}", limit=limit, window=window)
-        )
-        bot = bots.build_bot(
-            self.container,
-            org_id=org_id,
-            ports=bots.Ports(chat={"twitch": chat}, stream={"twitch": chat}, obs=self.obs),
-        )
-        auto_mod.attach(bot)
-        running = RunningBot(org_id, bot)
-        listener = bots.TwitchListener(bot, chat, broadcaster, self.twitch.eventsub_url)
-        listener.start()
-        running.listeners.append(listener)
-        ticker = threading.Thread(target=running.tick_forever, name=f"bot-{org_id}", daemon=True)
-        ticker.start()
-        self._threads.append(ticker)
-        self.running.append(running)
-        return f"twitch: {me.login} in #{broadcaster.login}"
-
     def stop(self) -> None:
         """Stop listening, send what is queued, write what is buffered."""
         self._stopping.set()

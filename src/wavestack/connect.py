@@ -130,6 +130,43 @@ def authorize(
         raise ConnectFailed(f"the platform did not complete the connection: {exc}") from exc
 
 
+def _connect_oauth(
+    container: Container,
+    *,
+    platform: str,
+    endpoints: OAuthEndpoints,
+    redirect_uri: str,
+    scopes: list[str],
+    org_id: str,
+    open_url: Callable[[str], object],
+    timeout: float,
+    http: httpx.Client,
+    whoami: Callable[[str], tuple[str, str]],
+) -> connections.ConnectionRead:
+    """Authorize in the browser, ask the platform whose account it is, store its tokens."""
+    tokens = authorize(
+        endpoints,
+        redirect_uri=redirect_uri,
+        scopes=scopes,
+        open_url=open_url,
+        timeout=timeout,
+        http=http,
+    )
+    try:
+        account_id, account_name = whoami(tokens.access_token)
+    except (TwitchError, YouTubeError, IndexError) as exc:
+        raise ConnectFailed(f"{platform} did not complete the connection: {exc}") from exc
+    return connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform=platform,
+        account_id=account_id,
+        account_name=account_name,
+        tokens=tokens,
+    )
+
+
 def connect_twitch(
     container: Container,
     settings: TwitchSettings,
@@ -146,32 +183,29 @@ def connect_twitch(
             f"application at https://dev.twitch.tv/console with the redirect URL "
             f"{settings.redirect_uri}"
         )
-    http = http or httpx.Client(timeout=15.0)
-    tokens = authorize(
-        settings.oauth(),
+    client = http or httpx.Client(timeout=15.0)
+
+    def whoami(access_token: str) -> tuple[str, str]:
+        helix = Helix(
+            client,
+            client_id=settings.client_id,
+            token=lambda _force: access_token,
+            base_url=settings.api_url,
+        )
+        me = helix.users()[0]
+        return me.id, me.login
+
+    return _connect_oauth(
+        container,
+        platform="twitch",
+        endpoints=settings.oauth(),
         redirect_uri=settings.redirect_uri,
         scopes=settings.scopes,
+        org_id=org_id,
         open_url=open_url,
         timeout=timeout,
-        http=http,
-    )
-    try:
-        me = Helix(
-            http,
-            client_id=settings.client_id,
-            token=lambda _force: tokens.access_token,
-            base_url=settings.api_url,
-        ).users()[0]
-    except (TwitchError, IndexError) as exc:
-        raise ConnectFailed(f"Twitch did not complete the connection: {exc}") from exc
-    return connections.save(
-        container.uow(),
-        container.secrets,
-        org_id=org_id,
-        platform="twitch",
-        account_id=me.id,
-        account_name=me.login,
-        tokens=tokens,
+        http=client,
+        whoami=whoami,
     )
 
 
@@ -191,28 +225,19 @@ def connect_youtube(
             "an OAuth client (Desktop app) in Google Cloud console with the YouTube Data API "
             "enabled"
         )
-    tokens = authorize(
-        settings.oauth(),
+    return _connect_oauth(
+        container,
+        platform="youtube",
+        endpoints=settings.oauth(),
         redirect_uri=settings.redirect_uri,
         scopes=settings.scopes,
+        org_id=org_id,
         open_url=open_url,
         timeout=timeout,
         http=http or httpx.Client(timeout=15.0),
-    )
-    try:
-        channel_id, title = YouTubeLiveChat(
-            lambda _force: tokens.access_token, api_url=settings.api_url
-        ).my_channel()
-    except YouTubeError as exc:
-        raise ConnectFailed(f"YouTube did not complete the connection: {exc}") from exc
-    return connections.save(
-        container.uow(),
-        container.secrets,
-        org_id=org_id,
-        platform="youtube",
-        account_id=channel_id,
-        account_name=title,
-        tokens=tokens,
+        whoami=lambda access_token: YouTubeLiveChat(
+            lambda _force: access_token, api_url=settings.api_url
+        ).my_channel(),
     )
 
 
