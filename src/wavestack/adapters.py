@@ -212,14 +212,18 @@ class ChatAdapters:
             broadcaster.id,
         )
 
-    def _telegram(self, org_id: str) -> Platform:
-        account = connections.credentials(
+    def _fixed_token(self, org_id: str, platform: str) -> connections.Credentials:
+        """A connection whose token does not expire (a bot token, a system user's token)."""
+        return connections.credentials(
             self.container.uow(),
             self.container.secrets,
             org_id=org_id,
-            platform="telegram",
+            platform=platform,
             refresh=_no_refresh,
         )
+
+    def _telegram(self, org_id: str) -> Platform:
+        account = self._fixed_token(org_id, "telegram")
         client = TelegramClient(
             account.access_token,
             api_url=self.telegram.api_url,
@@ -272,13 +276,7 @@ class ChatAdapters:
         if not channels:
             log.warning("streamelements needs a Twitch or YouTube chat to thank in", org_id=org_id)
             return None
-        account = connections.credentials(
-            self.container.uow(),
-            self.container.secrets,
-            org_id=org_id,
-            platform="streamelements",
-            refresh=_no_refresh,
-        )
+        account = self._fixed_token(org_id, "streamelements")
         listener = bots.StreamElementsListener(
             bot,
             account.access_token,
@@ -290,13 +288,7 @@ class ChatAdapters:
         return listener
 
     def _whatsapp(self, org_id: str) -> Platform:
-        account = connections.credentials(
-            self.container.uow(),
-            self.container.secrets,
-            org_id=org_id,
-            platform="whatsapp",
-            refresh=_no_refresh,
-        )
+        account = self._fixed_token(org_id, "whatsapp")
         cloud = WhatsAppCloud(
             self.http,
             token=account.access_token,
