@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -167,3 +168,11 @@ class RecordingServer:
         finally:
             server.shutdown()
             server.server_close()
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 6.0) -> None:
+    """Poll until `condition()` holds (work done by another thread), failing after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)

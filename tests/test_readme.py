@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
+from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.obs import ObsSettings
 from wavestack.providers.streamelements import StreamElementsSettings
 from wavestack.providers.telegram import TelegramSettings
@@ -26,6 +27,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_AUTO_MOD_{name.upper()}" for name in ModerationSettings.model_fields]
     names += [f"WAVESTACK_TWITCH_{name.upper()}" for name in TwitchSettings.model_fields]
     names += [f"WAVESTACK_OBS_{name.upper()}" for name in ObsSettings.model_fields]
+    names += [f"WAVESTACK_DISCORD_{name.upper()}" for name in DiscordSettings.model_fields]
     names += [f"WAVESTACK_TELEGRAM_{name.upper()}" for name in TelegramSettings.model_fields]
     names += [f"WAVESTACK_WHATSAPP_{name.upper()}" for name in WhatsAppSettings.model_fields]
     names += [f"WAVESTACK_YOUTUBE_{name.upper()}" for name in YouTubeSettings.model_fields]

@@ -1,7 +1,8 @@
-"""The bots on the connected platforms: for each organization with a working Twitch
-connection, a bot reading the channel's EventSub and answering through Helix, moderated by
-auto-mod, ticking (timers, giveaways, batched writes) in a thread of its own; with OBS set up,
-the bots steer it and its stream state, scene and saved replays become events."""
+"""The bots on the connected platforms: for each organization with working connections, one
+bot listening on each of them (Twitch EventSub, the Discord gateway, Telegram, WhatsApp,
+YouTube chat, StreamElements alerts) and answering there, moderated by auto-mod, ticking
+(timers, giveaways, batched writes) in a thread of its own; with OBS set up, the bots steer
+it and its stream state, scene and saved replays become events."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from wavestack.kernel.clock import utcnow
 from wavestack.kernel.logging import get_logger
 from wavestack.providers.chat.outbox import Outbox
 from wavestack.providers.chat.port import ChatPort, PlatformError, StreamControl
+from wavestack.providers.discord import DiscordClient, DiscordSettings
 from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet
 from wavestack.providers.obs import ObsError, ObsEvent, ObsSettings, ObsWebSocket
 from wavestack.providers.streamelements import StreamElementsSettings
@@ -107,6 +109,7 @@ class ChatAdapters:
         container: Container,
         *,
         twitch: TwitchSettings | None = None,
+        discord: DiscordSettings | None = None,
         telegram: TelegramSettings | None = None,
         whatsapp: WhatsAppSettings | None = None,
         youtube: YouTubeSettings | None = None,
@@ -116,6 +119,7 @@ class ChatAdapters:
     ) -> None:
         self.container = container
         self.twitch = twitch or TwitchSettings()
+        self.discord = discord or DiscordSettings()
         self.telegram = telegram or TelegramSettings()
         self.whatsapp = whatsapp or WhatsAppSettings()
         self.youtube = youtube or YouTubeSettings()
@@ -131,6 +135,7 @@ class ChatAdapters:
     def start(self) -> list[str]:
         """Start what is connected; returns a line per platform and bot (or why none runs)."""
         setups: dict[str, Callable[[str], Platform]] = {
+            "discord": self._discord,
             "telegram": self._telegram,
             "whatsapp": self._whatsapp,
         }
@@ -221,6 +226,29 @@ class ChatAdapters:
             platform=platform,
             refresh=_no_refresh,
         )
+
+    def _discord(self, org_id: str) -> Platform:
+        account = self._fixed_token(org_id, "discord")
+        settings = self.discord
+        client = DiscordClient(
+            account.access_token,
+            api_url=settings.api_url,
+            gateway_url=settings.gateway_url,
+            guild_ready_timeout=settings.guild_ready_seconds,
+        )
+        client.start()  # a refused token is said here, before the bot starts
+        chat = bots.DiscordChat(client)
+
+        def listen(bot: bots.ChatBot) -> Listener:
+            listener = bots.DiscordListener(bot, chat, settings)
+            client.on_event = listener.event
+            registered = bots.register_slash_commands(
+                client, bot.commands.commands, settings.guild_id
+            )
+            log.info("discord slash commands", result=registered, org_id=org_id)
+            return listener
+
+        return Platform("discord", chat, None, listen, f"discord: {client.username}")
 
     def _telegram(self, org_id: str) -> Platform:
         account = self._fixed_token(org_id, "telegram")

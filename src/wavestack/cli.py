@@ -22,6 +22,7 @@ from rich.table import Table
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.connect import (
     ConnectFailed,
+    connect_discord,
     connect_streamelements,
     connect_telegram,
     connect_twitch,
@@ -33,6 +34,7 @@ from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
 from wavestack.migrations.runner import current_revision, head_revision, upgrade
 from wavestack.providers.chat.fake import Sent
+from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
@@ -147,7 +149,8 @@ def up(
             f"Jobs       {'Redis' if settings.redis_url else 'SQLite (in-process workers)'}",
             f"Processes  {settings.api_workers} API process(es)",
             f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
-            f"Platforms  {_program()} connect twitch|youtube|telegram|whatsapp|streamelements "
+            f"Platforms  {_program()} connect "
+            "twitch|youtube|discord|telegram|whatsapp|streamelements "
             "(README: Connecting platforms); connected ones start with the bots",
         ]
         if first is not None:
@@ -395,12 +398,15 @@ def connect(
     platform: Annotated[
         str,
         typer.Argument(
-            help="The platform to connect: twitch, youtube, telegram, whatsapp, streamelements."
+            help="The platform to connect: twitch, youtube, discord, telegram, whatsapp, "
+            "streamelements."
         ),
     ],
     token: Annotated[
         str | None,
-        typer.Option(help="Telegram: the bot token; WhatsApp: the access token (else asked)."),
+        typer.Option(
+            help="Discord or Telegram: the bot token; WhatsApp: the access token (else asked)."
+        ),
     ] = None,
     phone_number_id: Annotated[
         str | None, typer.Option(help="WhatsApp: the business phone number's id.")
@@ -416,22 +422,31 @@ def connect(
 ) -> None:
     """Connect a platform account: authorize WaveStack in the browser (the redirect comes back
     to this machine), or give a Telegram bot's token; stored encrypted, renewed before expiry."""
-    if platform not in ("twitch", "youtube", "telegram", "whatsapp", "streamelements"):
+    supported = ("twitch", "youtube", "discord", "telegram", "whatsapp", "streamelements")
+    if platform not in supported:
         console.print(
-            f"[red]{platform} cannot be connected yet;[/red] "
-            "supported: twitch, youtube, telegram, whatsapp, streamelements"
+            f"[red]{platform} cannot be connected yet;[/red] supported: {', '.join(supported)}"
         )
         raise typer.Exit(2)
 
     def show(url: str) -> None:
-        console.print(f"Authorize WaveStack: {url}", soft_wrap=True, highlight=False)
+        ask = "Add the bot to your server" if platform == "discord" else "Authorize WaveStack"
+        console.print(f"{ask}: {url}", soft_wrap=True, highlight=False)
         if not no_browser:
             webbrowser.open(url)
 
     with _media_container(data_dir, []) as container:
         org_id = _organization(container, org)
         try:
-            if platform == "telegram":
+            if platform == "discord":
+                connected = connect_discord(
+                    container,
+                    DiscordSettings(),
+                    org_id=org_id,
+                    token=token or typer.prompt("Bot token (Developer Portal)", hide_input=True),
+                    open_url=show,
+                )
+            elif platform == "telegram":
                 secret = token or typer.prompt("Bot token from @BotFather", hide_input=True)
                 connected = connect_telegram(
                     container, TelegramSettings(), org_id=org_id, token=secret

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from wavestack.bootstrap import Container
+from wavestack.providers.discord import DiscordClient, DiscordFailed, DiscordSettings
 from wavestack.providers.oauth import (
     OAuthClient,
     OAuthEndpoints,
@@ -323,3 +324,57 @@ def connect_streamelements(
         account_name=str(claims.get("user") or channel),
         tokens=TokenSet(token.strip()),
     )
+
+
+# What the bot needs in a server: see channels and history, post with cards, delete
+# messages, time out and ban members, hand out the auto role.
+DISCORD_PERMISSIONS = (
+    (1 << 10)  # view channels
+    | (1 << 11)  # send messages
+    | (1 << 13)  # manage messages
+    | (1 << 14)  # embed links
+    | (1 << 16)  # read message history
+    | (1 << 2)  # ban members
+    | (1 << 28)  # manage roles
+    | (1 << 40)  # moderate members (timeouts)
+)
+
+
+def discord_invite(application_id: str) -> str:
+    """The page that adds the bot, with its slash commands, to one of your servers."""
+    return (
+        "https://discord.com/oauth2/authorize"
+        f"?client_id={application_id}&scope=bot+applications.commands"
+        f"&permissions={DISCORD_PERMISSIONS}"
+    )
+
+
+def connect_discord(
+    container: Container,
+    settings: DiscordSettings,
+    *,
+    org_id: str,
+    token: str,
+    open_url: Callable[[str], None],
+) -> connections.ConnectionRead:
+    """Check a bot token from the Developer Portal, store it, and open the page that adds
+    the bot to a server."""
+    token = token.strip()
+    if not token or " " in token:
+        raise ConnectFailed("give the bot token from the Developer Portal (Bot > Reset Token)")
+    client = DiscordClient(token, api_url=settings.api_url, gateway_url=settings.gateway_url)
+    try:
+        client.check()
+    except DiscordFailed as exc:
+        raise ConnectFailed(str(exc)) from exc
+    connected = connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform="discord",
+        account_id=client.user_id,
+        account_name=client.username,
+        tokens=TokenSet(token),
+    )
+    open_url(discord_invite(client.application_id))
+    return connected

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from fakes.obs import FakeObsServer
+from support import wait_until
 from wavestack.providers.obs import ObsError
 from wavestack.providers.obs.client import ObsEvent, ObsWebSocket, auth_response
 
@@ -126,15 +127,6 @@ def test_a_wrong_or_missing_password_is_said_plainly(obs: FakeObsServer) -> None
 def test_unreachable_obs() -> None:
     with pytest.raises(ObsError, match="not reachable"):
         ObsWebSocket("ws://127.0.0.1:9", timeout=1.0).connect()
-
-
-def wait_until(condition: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def test_reconnects_after_obs_restarts(obs: FakeObsServer) -> None:

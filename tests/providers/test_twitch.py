@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from fakes.twitch import CLIENT_ID, FakeEventSub, FakeHelix
+from support import wait_until
 from wavestack.providers.chat.outbox import Outbox
 from wavestack.providers.twitch import EventSubSocket, Helix, Notification, TwitchError
 from wavestack.providers.twitch.eventsub import parse_time
@@ -158,15 +159,6 @@ def listening(server: FakeEventSub, received: Received, sessions: list[str]) -> 
     socket.start()
     assert socket.ready.wait(5)
     return socket
-
-
-def wait_until(condition: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def test_notifications_are_delivered_once(eventsub: FakeEventSub) -> None:

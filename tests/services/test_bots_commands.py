@@ -34,7 +34,7 @@ def test_help_lists_what_the_caller_may_run(chat: ChatHarness) -> None:
 def test_bad_arguments_get_the_usage_line(chat: ChatHarness) -> None:
     reply = chat.one("!roll 11")
     assert reply == "@alice dice must be between 1 and 10. Usage: !roll [dice 1-10] [sides 2-100]"
-    assert "Usage: !rps <rock|paper|scissors>" in chat.one("!rps lizard", user="bob")
+    assert "Usage: !rps [rock|paper|scissors]" in chat.one("!rps lizard", user="bob")
     assert chat.say("!nosuchcommand") == []  # unknown commands stay silent
 
 

@@ -4,23 +4,15 @@ platform's own events not thanked twice, reconnects, a refused token."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from chat_harness import ChatHarness
 from fakes.streamelements import JWT, FakeAstro
-from support import Tenant
+from support import Tenant, wait_until
 from wavestack.bootstrap import Container
 from wavestack.connect import connect_streamelements
 from wavestack.providers.streamelements import AstroFeed
 from wavestack.services import bots, connections
 from wavestack.services.bots.streamelements import activity_event
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def tip(

@@ -4,14 +4,14 @@ Bot API served over HTTP (python-telegram-bot opens its own connections)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from fakes.http import served
 from fakes.telegram import BOT, TOKEN, FakeBotApi
-from support import SyncASGIClient, Tenant
+from support import SyncASGIClient, Tenant, wait_until
 from wavestack.adapters import ChatAdapters
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_telegram
@@ -41,13 +41,6 @@ def message(
             **extra,
         }
     }
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def test_the_client_polls_sends_and_moderates(bot_api: tuple[FakeBotApi, str]) -> None:

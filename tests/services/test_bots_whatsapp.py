@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -20,7 +19,7 @@ from fakes.whatsapp import (
     delivery,
     signed,
 )
-from support import SyncASGIClient, Tenant
+from support import SyncASGIClient, Tenant, wait_until
 from wavestack.adapters import ChatAdapters
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_whatsapp
@@ -37,13 +36,6 @@ SETTINGS = WhatsAppSettings(app_secret=APP_SECRET, verify_token="let-me-in")
 def meta_app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WAVESTACK_WHATSAPP_APP_SECRET", APP_SECRET)
     monkeypatch.setenv("WAVESTACK_WHATSAPP_VERIFY_TOKEN", "let-me-in")
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def test_the_verification_handshake(api: SyncASGIClient, tenant: Tenant) -> None:

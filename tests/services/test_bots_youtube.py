@@ -16,7 +16,7 @@ import pytest
 from fakes.http import served
 from fakes.oauth import FakeTokenEndpoint
 from fakes.youtube import CHANNEL, FakeYouTube
-from support import Tenant
+from support import Tenant, wait_until
 from wavestack.adapters import ChatAdapters
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_youtube
@@ -39,13 +39,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 6.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -12,6 +12,38 @@ class PlatformError(Exception):
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button under a message; pressing it runs `command` (a command line without the
+    prefix, such as `rps rock`) as the one who pressed."""
+
+    label: str
+    command: str
+
+
+class Rich(str):
+    """Chat text with extras that platforms able to show them do (buttons, a card with a
+    heading, a link and a few fields); every other platform sends the text as it is."""
+
+    buttons: tuple[Button, ...]
+    heading: str
+    link: str
+    fields: tuple[tuple[str, str], ...]
+
+    def __new__(
+        cls,
+        text: str,
+        *,
+        buttons: tuple[Button, ...] = (),
+        heading: str = "",
+        link: str = "",
+        fields: tuple[tuple[str, str], ...] = (),
+    ) -> Rich:
+        rich = super().__new__(cls, text)
+        rich.buttons, rich.heading, rich.link, rich.fields = buttons, heading, link, fields
+        return rich
+
+
+@dataclass(frozen=True)
 class StreamInfo:
     """A channel's stream as the platform reports it."""
 

@@ -1,6 +1,7 @@
 """Bots: the command engine, games and the one economy shared by every chat platform."""
 
 from wavestack.services.bots.console import Console, Speaker
+from wavestack.services.bots.discord import DiscordChat, DiscordListener, register_slash_commands
 from wavestack.services.bots.economy import has_account
 from wavestack.services.bots.engine import (
     Command,
@@ -40,6 +41,8 @@ __all__ = [
     "Command",
     "Console",
     "Context",
+    "DiscordChat",
+    "DiscordListener",
     "Level",
     "ModerationHook",
     "ObsReplaySaved",
@@ -67,5 +70,6 @@ __all__ = [
     "console_bot",
     "has_account",
     "obs_event",
+    "register_slash_commands",
     "twitch_chat_limit",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Annotated
 
+from wavestack.providers.chat import Button, Rich
 from wavestack.services.bots import economy
 from wavestack.services.bots.custom import uptime_of
 from wavestack.services.bots.engine import (
@@ -176,8 +177,14 @@ def roll(
 
 
 @command("rps", user_cooldown=5)
-def rps(ctx: Context, choice: Annotated[str, Choice("rock", "paper", "scissors")]) -> str:
+def rps(ctx: Context, choice: Annotated[str, Choice("rock", "paper", "scissors")] = "") -> str:
     """Rock, paper, scissors against the bot."""
+    if not choice:
+        called = f"{ctx.bot.settings.prefix}rps"
+        return Rich(
+            f"@{ctx.user} rock, paper or scissors? {called} rock|paper|scissors",
+            buttons=tuple(Button(pick.title(), f"rps {pick}") for pick in BEATS),
+        )
     mine = ctx.bot.rng.choice(tuple(BEATS))
     if mine == choice:
         ctx.pay(RPS_TIE, "rps")

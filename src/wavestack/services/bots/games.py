@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import Annotated, Any
 
+from wavestack.providers.chat import Button, Rich
 from wavestack.services.bots.engine import Choice, Command, Text, command
 from wavestack.services.bots.runtime import ChatBot, Context
 
@@ -43,6 +44,7 @@ class Round:
     shown_answer: str
     reward: int
     ends_at: float
+    pressed: set[str] = field(default_factory=set, compare=False)  # who used a button
 
 
 def _data(name: str) -> str:
@@ -87,14 +89,35 @@ def _rounds(bot: ChatBot) -> dict[tuple[str, str], Round]:
     return rounds
 
 
-def _start(ctx: Context, round_: Round) -> str:
+def _start(ctx: Context, round_: Round, choices: tuple[str, ...] = ()) -> str:
     rounds = _rounds(ctx.bot)
     key = (ctx.platform, ctx.channel_id)
     running = rounds.get(key)
     if running is not None and running.ends_at > ctx.bot.monotonic():
         return f"@{ctx.user} a {running.game} round is on: {running.prompt}"
     rounds[key] = round_
-    return round_.prompt
+    return Rich(round_.prompt, buttons=tuple(Button(c, f"answer {c}") for c in choices))
+
+
+CHOICES = 4
+
+
+def trivia_choices(question: Question, rng: Any) -> tuple[str, ...]:
+    """The answer and up to three other answers of the category, shuffled: buttons where
+    the platform has them."""
+    seen = {normalize(question.answer)}
+    others = []
+    pool = [q for q in trivia_bank() if q.category == question.category]
+    for other in rng.sample(pool, len(pool)):
+        key = normalize(other.answer)
+        if key not in seen and len(other.answer) <= 80:
+            seen.add(key)
+            others.append(other.answer)
+            if len(others) == CHOICES - 1:
+                break
+    choices = [question.answer, *others]
+    rng.shuffle(choices)
+    return tuple(choices)
 
 
 @command("trivia", user_cooldown=10)
@@ -115,6 +138,7 @@ def trivia(ctx: Context, category: Annotated[str, Choice(*CATEGORIES)] = "") -> 
             reward=reward,
             ends_at=ctx.bot.monotonic() + seconds,
         ),
+        trivia_choices(q, ctx.bot.rng),
     )
 
 
@@ -203,6 +227,12 @@ def expire_rounds(bot: ChatBot) -> None:
 @command("answer", user_cooldown=1)
 def answer(ctx: Context, guess: Annotated[str, Text(100)]) -> str | None:
     """Answer the running trivia, scramble or math round (plain chat works too)."""
+    running = _rounds(ctx.bot).get((ctx.platform, ctx.channel_id))
+    if running is not None and (ctx.event.meta or {}).get("button"):
+        # Buttons show the answer among a few: one press each, or pressing them all wins.
+        if ctx.event.author.id in running.pressed:
+            return f"@{ctx.user} one guess per question"
+        running.pressed.add(ctx.event.author.id)
     return (
         check_answer(
             Context(

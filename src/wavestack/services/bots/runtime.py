@@ -164,6 +164,13 @@ class Context:
         return self.bot.ports.obs
 
 
+def _asks_again(reply: str | None, cmd: Command) -> bool:
+    """Whether the reply only offers buttons that run the same command (`/rps` asking
+    rock, paper or scissors): the press is the real call, so the cooldown waits for it."""
+    buttons = getattr(reply, "buttons", ())
+    return bool(buttons) and all(b.command.split()[0] in cmd.names for b in buttons)
+
+
 class UowFactory(Protocol):
     """Opens units of work, for writing or only reading."""
 
@@ -386,7 +393,8 @@ class ChatBot:
             # One broken command must not take the chat pipeline down with it.
             log.exception("command failed", command=cmd.name)
             return f"@{who} {called} failed; the error is in the log"
-        self._cooldowns.start(cmd, event.channel.id, event.author.id, now)
+        if not _asks_again(reply, cmd):
+            self._cooldowns.start(cmd, event.channel.id, event.author.id, now)
         return reply
 
     def say(
