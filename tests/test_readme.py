@@ -8,6 +8,7 @@ from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
 from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.obs import ObsSettings
 from wavestack.providers.streamelements import StreamElementsSettings
+from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
@@ -34,6 +35,7 @@ def test_every_setting_is_documented() -> None:
     names += [
         f"WAVESTACK_STREAMELEMENTS_{name.upper()}" for name in StreamElementsSettings.model_fields
     ]
+    names += [f"WAVESTACK_STREAMLABS_{name.upper()}" for name in StreamlabsSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -1,8 +1,8 @@
 """The bots on the connected platforms: for each organization with working connections, one
 bot listening on each of them (Twitch EventSub, the Discord gateway, Telegram, WhatsApp,
-YouTube chat, StreamElements alerts) and answering there, moderated by auto-mod, ticking
-(timers, giveaways, batched writes) in a thread of its own; with OBS set up, the bots steer
-it and its stream state, scene and saved replays become events."""
+YouTube chat, StreamElements and Streamlabs alerts) and answering there, moderated by
+auto-mod, ticking (timers, giveaways, batched writes) in a thread of its own; with OBS set
+up, the bots steer it and its stream state, scene and saved replays become events."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from wavestack.providers.discord import DiscordClient, DiscordSettings
 from wavestack.providers.oauth import OAuthClient, OAuthError, TokenSet
 from wavestack.providers.obs import ObsError, ObsEvent, ObsSettings, ObsWebSocket
 from wavestack.providers.streamelements import StreamElementsSettings
+from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramClient, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchSettings, TwitchUser
 from wavestack.providers.whatsapp import WhatsAppCloud, WhatsAppSettings
@@ -114,6 +115,7 @@ class ChatAdapters:
         whatsapp: WhatsAppSettings | None = None,
         youtube: YouTubeSettings | None = None,
         streamelements: StreamElementsSettings | None = None,
+        streamlabs: StreamlabsSettings | None = None,
         obs: ObsSettings | None = None,
         http: httpx.Client | None = None,
     ) -> None:
@@ -124,6 +126,7 @@ class ChatAdapters:
         self.whatsapp = whatsapp or WhatsAppSettings()
         self.youtube = youtube or YouTubeSettings()
         self.streamelements = streamelements or StreamElementsSettings()
+        self.streamlabs = streamlabs or StreamlabsSettings()
         self.obs_settings = obs or ObsSettings()
         self.obs: ObsWebSocket | None = None
         self._own_http = http is None
@@ -179,9 +182,7 @@ class ChatAdapters:
         auto_mod.attach(bot)
         running = RunningBot(org_id, bot)
         running.listeners = [platform.listen(bot) for platform in platforms]
-        alerts = self._streamelements(org_id, bot, platforms)
-        if alerts is not None:
-            running.listeners.append(alerts)
+        running.listeners += self._alert_feeds(org_id, bot, platforms)
         ticker = threading.Thread(target=running.tick_forever, name=f"bot-{org_id}", daemon=True)
         ticker.start()
         self._threads.append(ticker)
@@ -292,28 +293,38 @@ class ChatAdapters:
             "youtube", chat, None, listen, f"youtube: {account.account_name}", account.account_id
         )
 
-    def _streamelements(
+    def _alert_feeds(
         self, org_id: str, bot: bots.ChatBot, platforms: list[Platform]
-    ) -> Listener | None:
-        """The organization's StreamElements activities, thanked in its chats."""
-        if org_id not in connections.organizations_on(
-            self.container.uow(write=False), "streamelements"
-        ):
-            return None
+    ) -> list[Listener]:
+        """The organization's StreamElements and Streamlabs alerts, thanked in its chats."""
+        connected = [
+            name
+            for name in ("streamelements", "streamlabs")
+            if org_id in connections.organizations_on(self.container.uow(write=False), name)
+        ]
         channels = {p.name: p.channel for p in platforms if p.channel is not None}
-        if not channels:
-            log.warning("streamelements needs a Twitch or YouTube chat to thank in", org_id=org_id)
-            return None
-        account = self._fixed_token(org_id, "streamelements")
-        listener = bots.StreamElementsListener(
-            bot,
-            account.access_token,
-            url=self.streamelements.url,
-            channels=channels,
-            native={p.name for p in platforms},
-        )
-        listener.start()
-        return listener
+        if connected and not channels:
+            log.warning("alerts need a Twitch or YouTube chat to thank in", org_id=org_id)
+            return []
+        native = {p.name for p in platforms}
+        listeners: list[bots.AlertListener] = []
+        for name in connected:
+            token = self._fixed_token(org_id, name).access_token
+            if name == "streamelements":
+                listeners.append(
+                    bots.StreamElementsListener(
+                        bot, token, url=self.streamelements.url, channels=channels, native=native
+                    )
+                )
+            else:
+                listeners.append(
+                    bots.StreamlabsListener(
+                        bot, token, url=self.streamlabs.url, channels=channels, native=native
+                    )
+                )
+        for listener in listeners:
+            listener.start()
+        return list(listeners)
 
     def _whatsapp(self, org_id: str) -> Platform:
         account = self._fixed_token(org_id, "whatsapp")

@@ -24,6 +24,7 @@ from wavestack.connect import (
     ConnectFailed,
     connect_discord,
     connect_streamelements,
+    connect_streamlabs,
     connect_telegram,
     connect_twitch,
     connect_whatsapp,
@@ -35,6 +36,7 @@ from wavestack.kernel.logging import configure_logging
 from wavestack.migrations.runner import current_revision, head_revision, upgrade
 from wavestack.providers.chat.fake import Sent
 from wavestack.providers.discord import DiscordSettings
+from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
@@ -150,7 +152,7 @@ def up(
             f"Processes  {settings.api_workers} API process(es)",
             f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
             f"Platforms  {_program()} connect "
-            "twitch|youtube|discord|telegram|whatsapp|streamelements "
+            "twitch|youtube|discord|telegram|whatsapp|streamelements|streamlabs "
             "(README: Connecting platforms); connected ones start with the bots",
         ]
         if first is not None:
@@ -399,13 +401,14 @@ def connect(
         str,
         typer.Argument(
             help="The platform to connect: twitch, youtube, discord, telegram, whatsapp, "
-            "streamelements."
+            "streamelements, streamlabs."
         ),
     ],
     token: Annotated[
         str | None,
         typer.Option(
-            help="Discord or Telegram: the bot token; WhatsApp: the access token (else asked)."
+            help="The bot token (Discord, Telegram) or the access token (WhatsApp, "
+            "StreamElements, Streamlabs); asked for when not given."
         ),
     ] = None,
     phone_number_id: Annotated[
@@ -422,7 +425,15 @@ def connect(
 ) -> None:
     """Connect a platform account: authorize WaveStack in the browser (the redirect comes back
     to this machine), or give a Telegram bot's token; stored encrypted, renewed before expiry."""
-    supported = ("twitch", "youtube", "discord", "telegram", "whatsapp", "streamelements")
+    supported = (
+        "twitch",
+        "youtube",
+        "discord",
+        "telegram",
+        "whatsapp",
+        "streamelements",
+        "streamlabs",
+    )
     if platform not in supported:
         console.print(
             f"[red]{platform} cannot be connected yet;[/red] supported: {', '.join(supported)}"
@@ -464,6 +475,13 @@ def connect(
                     container,
                     org_id=org_id,
                     token=token or typer.prompt("StreamElements JWT token", hide_input=True),
+                )
+            elif platform == "streamlabs":
+                connected = connect_streamlabs(
+                    container,
+                    StreamlabsSettings(),
+                    org_id=org_id,
+                    token=token or typer.prompt("Streamlabs Socket API token", hide_input=True),
                 )
             elif platform == "youtube":
                 connected = connect_youtube(

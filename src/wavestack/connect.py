@@ -24,6 +24,7 @@ from wavestack.providers.oauth import (
     TokenSet,
     new_pkce,
 )
+from wavestack.providers.streamlabs import StreamlabsRefused, StreamlabsSettings, StreamlabsSocket
 from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
@@ -323,6 +324,32 @@ def connect_streamelements(
         account_id=channel,
         account_name=str(claims.get("user") or channel),
         tokens=TokenSet(token.strip()),
+    )
+
+
+def connect_streamlabs(
+    container: Container, settings: StreamlabsSettings, *, org_id: str, token: str
+) -> connections.ConnectionRead:
+    """Check a Streamlabs Socket API token by connecting once, and store it."""
+    token = token.strip()
+    if not token or " " in token:
+        raise ConnectFailed(
+            "give the Socket API token (Streamlabs: Settings > API Settings > API Tokens)"
+        )
+    try:
+        StreamlabsSocket(token, lambda _event: None, url=settings.url).check()
+    except StreamlabsRefused as exc:
+        raise ConnectFailed(f"Streamlabs refused the socket token ({exc})") from exc
+    except (OSError, TimeoutError) as exc:
+        raise ConnectFailed(f"Streamlabs could not be reached: {exc}") from exc
+    return connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=org_id,
+        platform="streamlabs",
+        account_id="streamlabs",
+        account_name="Streamlabs alerts",
+        tokens=TokenSet(token),
     )
 
 

@@ -6,25 +6,24 @@ away, dispatches with sequence numbers, connections dropped or refused on demand
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import json
 import re
-import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import httpx
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from fakes.http import served
+from fakes.ws import LoopServer
 
 TOKEN = "fake-bot-token"
 APP_ID = "9000"
@@ -76,10 +75,11 @@ class Call:
     reason: str | None
 
 
-class FakeDiscord:
+class FakeDiscord(LoopServer):
     """One guild with a few channels and members; `calls` records every REST call."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.users: dict[str, FakeUser] = {
             u.id: u
             for u in (
@@ -104,59 +104,36 @@ class FakeDiscord:
         self._sent: list[dict[str, Any]] = []  # every dispatch, for RESUME
         self._sockets: set[ServerConnection] = set()
         self._session = "fake-session"
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: Server | None = None
         self._stack = ExitStack()
-        self.port = 0
         self.api_url = ""
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def __enter__(self) -> FakeDiscord:
-        self._thread.start()
-        self._call(self._listen())
+    def __enter__(self) -> Self:
+        super().__enter__()
         self.api_url = self._stack.enter_context(served(self.handle)) + "/api/v10"
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
-
-        async def shutdown() -> None:
-            assert self._server is not None
-            self._server.close()
-            await self._server.wait_closed()
-
-        self._call(shutdown())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-        self._loop.close()
+        super().__exit__(*exc)
 
     @property
     def gateway_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/"
-
-    def _call(self, work: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=5)
-
-    async def _listen(self) -> None:
-        self._server = await serve(
-            self._session_loop, "127.0.0.1", 0, process_request=self._maybe_refuse
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
+        return f"{self.url}/"
 
     def snowflake(self) -> str:
         return str(next(self._ids) << 22)
 
     # -- the gateway ----------------------------------------------------------------------
 
-    def _maybe_refuse(self, _connection: ServerConnection, _request: Request) -> Response | None:
+    def refuse(self, request: Request) -> Response | None:
         if self.refuse_connections > 0:
             self.refuse_connections -= 1
             return Response(503, "Service Unavailable", Headers(), b"try later")
         return None
 
-    async def _session_loop(self, socket: ServerConnection) -> None:
+    async def session(self, socket: ServerConnection) -> None:
         await socket.send(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None}))
         try:
             async for raw in socket:
@@ -218,7 +195,7 @@ class FakeDiscord:
                 with contextlib.suppress(ConnectionClosed):
                     await socket.send(json.dumps(message))
 
-        self._call(send())
+        self.call(send())
 
     def drop(self, code: int = 4000) -> None:
         """Close every session, as Discord does when it restarts a gateway node."""
@@ -228,7 +205,7 @@ class FakeDiscord:
                 self._sockets.discard(socket)
                 await socket.close(code, "dropped by the fake")
 
-        self._call(close())
+        self.call(close())
 
     @property
     def connected(self) -> int:

@@ -4,10 +4,10 @@ the chat of the platform they came from."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from wavestack.providers.streamelements import AstroFeed
+from wavestack.services.bots.alert_feeds import AlertListener, alert_time, thanking_platform
 from wavestack.services.social_ingest import PlatformEventIn
 
 if TYPE_CHECKING:
@@ -32,12 +32,14 @@ def activity_event(
     """A StreamElements activity as a platform event in one of the bot's chats (None when
     it is not one to thank, or a native adapter reports it already)."""
     kind = str(activity.get("type", ""))
-    if kind not in KINDS or not channels:
+    platform = thanking_platform(
+        str(activity.get("provider", "")),
+        natively_reported=kind in NATIVE_KINDS,
+        channels=channels,
+        native=native,
+    )
+    if kind not in KINDS or platform is None:
         return None
-    provider = str(activity.get("provider", ""))
-    if provider in native and kind in NATIVE_KINDS:
-        return None
-    platform = provider if provider in channels else next(iter(channels))
     data = activity.get("data") or {}
     name = data.get("displayName") or data.get("username") or data.get("sender")
     extra: dict[str, Any] = {"source": "streamelements"}
@@ -46,11 +48,6 @@ def activity_event(
     if kind == "merch":
         extra |= {"kind": "merch", "items": data.get("items") or []}
     amount = data.get("amount")
-    stamp = str(activity.get("createdAt") or "")
-    try:
-        at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        at = datetime.now(UTC)
     return PlatformEventIn(
         id=f"se:{activity.get('_id')}",
         platform=platform,
@@ -59,31 +56,19 @@ def activity_event(
         user_name=str(name) if name else None,
         amount=float(amount) if isinstance(amount, int | float) else None,
         data=extra,
-        ts=at,
+        ts=alert_time(activity.get("createdAt")),
     )
 
 
-class StreamElementsListener:
+class StreamElementsListener(AlertListener):
     """Feeds a bot the channel's StreamElements activities."""
 
     def __init__(
         self, bot: ChatBot, token: str, *, url: str, channels: dict[str, str], native: set[str]
     ) -> None:
-        self.bot = bot
-        self.channels = channels
-        self.native = native
-        self.feed = AstroFeed(token, self.activity, url=url)
+        def translate(activity: dict[str, Any]) -> list[PlatformEventIn]:
+            event = activity_event(activity, channels=channels, native=native)
+            return [] if event is None else [event]
 
-    def start(self) -> None:
-        """Subscribe in the background."""
-        self.feed.start()
-
-    def stop(self) -> None:
-        """Disconnect."""
-        self.feed.stop()
-
-    def activity(self, activity: dict[str, Any]) -> None:
-        """One activity into the pipeline."""
-        event = activity_event(activity, channels=self.channels, native=self.native)
-        if event is not None:
-            self.bot.handle_event(event)
+        super().__init__(bot, translate)
+        self.feed: AstroFeed = AstroFeed(token, self.alert, url=url)
