@@ -244,3 +244,13 @@ def test_a_bad_token_is_refused(fake: FakeDiscord) -> None:
             client.start(timeout=10)
     finally:
         client.stop()
+
+
+def test_an_unreachable_gateway_gives_up_cleanly(fake: FakeDiscord) -> None:
+    fake.refuse_connections = 1000
+    client = DiscordClient(TOKEN, api_url=fake.api_url, gateway_url=fake.gateway_url)
+    with pytest.raises(DiscordFailed, match="did not say READY"):
+        client.start(timeout=1)
+    refused = fake.refuse_connections
+    time.sleep(0.5)
+    assert fake.refuse_connections == refused  # stopped trying

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -286,17 +287,23 @@ class DiscordClient:
         point_at(self._api_url, self._gateway_url)
         self._thread.start()
         self._handler.start()
-        self._running = asyncio.run_coroutine_threadsafe(self._run(), self._loop)
+        running = self._running = asyncio.run_coroutine_threadsafe(self._run(), self._loop)
+        deadline = time.monotonic() + timeout
         while not self._ready.wait(0.05):
-            if self._running.done():
-                exc = self._running.exception()
-                if isinstance(exc, discord.LoginFailure):
-                    raise DiscordFailed("Discord refused the bot token") from exc
-                raise DiscordFailed(f"Discord could not be reached: {exc}") from exc
-            timeout -= 0.05
-            if timeout <= 0:
-                raise DiscordFailed("Discord's gateway did not say READY in time")
-        self._running.add_done_callback(_gateway_ended)
+            failure: DiscordFailed | None = None
+            if running.done():
+                exc = running.exception()
+                failure = DiscordFailed(
+                    "Discord refused the bot token"
+                    if isinstance(exc, discord.LoginFailure)
+                    else f"Discord could not be reached: {exc}"
+                )
+            elif time.monotonic() > deadline:
+                failure = DiscordFailed("Discord's gateway did not say READY in time")
+            if failure is not None:
+                self.stop()  # discord.py would go on retrying in the background
+                raise failure
+        running.add_done_callback(_gateway_ended)
         self._know(self._connected())
 
     async def _run(self) -> None:
@@ -344,14 +351,21 @@ class DiscordClient:
             self._handler.join(timeout=10)
         self.flush()
         if self._thread.is_alive():
-            if self._gateway is not None:
-                asyncio.run_coroutine_threadsafe(self._gateway.close(), self._loop).result(10)
-            if self._running is not None:
-                self._running.cancel()
+            asyncio.run_coroutine_threadsafe(self._shut_down(), self._loop).result(15)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
         if not self._loop.is_closed() and not self._loop.is_running():
             self._loop.close()
+
+    async def _shut_down(self) -> None:
+        if self._gateway is not None:
+            await self._gateway.close()
+        # What is left (the gateway waiting out a reconnect backoff) ends here, not
+        # with the loop.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     # -- events -------------------------------------------------------------------------
 
