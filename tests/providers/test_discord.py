@@ -249,7 +249,8 @@ def test_a_bad_token_is_refused(fake: FakeDiscord) -> None:
 def test_an_unreachable_gateway_gives_up_cleanly(fake: FakeDiscord) -> None:
     fake.refuse_connections = 1000
     client = DiscordClient(TOKEN, api_url=fake.api_url, gateway_url=fake.gateway_url)
-    with pytest.raises(DiscordFailed, match="did not say READY"):
+    # (discord.py gives up by itself after its first backoff, or the wait runs out first.)
+    with pytest.raises(DiscordFailed, match=r"gateway could not be reached|did not say READY"):
         client.start(timeout=1)
     refused = fake.refuse_connections
     time.sleep(0.5)

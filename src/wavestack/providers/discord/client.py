@@ -293,11 +293,7 @@ class DiscordClient:
             failure: DiscordFailed | None = None
             if running.done():
                 exc = running.exception()
-                failure = DiscordFailed(
-                    "Discord refused the bot token"
-                    if isinstance(exc, discord.LoginFailure)
-                    else f"Discord could not be reached: {exc}"
-                )
+                failure = DiscordFailed(_failure(exc))
             elif time.monotonic() > deadline:
                 failure = DiscordFailed("Discord's gateway did not say READY in time")
             if failure is not None:
@@ -551,6 +547,16 @@ class DiscordClient:
             if guild is not None:
                 return str(guild.id)
         raise DiscordFailed(f"channel {channel_id} is not in a server the bot is in")
+
+
+def _failure(exc: BaseException | None) -> str:
+    """Why a start failed, in words. (discord.py gives up when its very first gateway
+    connection fails, with an internal error that says nothing useful.)"""
+    if isinstance(exc, discord.LoginFailure):
+        return "Discord refused the bot token"
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord could not be reached: {exc}"
+    return "Discord's gateway could not be reached"
 
 
 def _gateway_ended(running: Future[None]) -> None:
