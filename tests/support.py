@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import Any
 import anyio
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from sqlalchemy import text
 
 from wavestack.bootstrap import Container
 from wavestack.services import auth
@@ -176,3 +178,39 @@ def wait_until(condition: Callable[[], object], timeout: float = 6.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+def make_project(api: SyncASGIClient, tenant: Tenant, name: str = "Show") -> str:
+    response = api.post("/api/projects", headers=tenant.headers, json={"name": name})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def make_asset(api: SyncASGIClient, tenant: Tenant) -> str:
+    files = {"file": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4")}
+    response = api.post("/api/assets", headers=tenant.headers, files=files)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def outbox_events(
+    container: Container, org_id: str, prefix: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The events named `prefix...` in an organization's outbox, oldest first."""
+    with container.db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT name, payload FROM kernel_outbox "
+                "WHERE org_id = :org AND name LIKE :like ORDER BY id"
+            ),
+            {"org": org_id, "like": f"{prefix}%"},
+        ).all()
+    return [(name, json.loads(p) if isinstance(p, str) else p) for name, p in rows]
+
+
+def set_asset_status(container: Container, asset_id: str, status: str) -> None:
+    """Put an asset in a state (pending: its bytes still coming) without fetching anything."""
+    with container.db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE cms_assets SET status = :s WHERE id = :id"), {"s": status, "id": asset_id}
+        )

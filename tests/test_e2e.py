@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,7 @@ def test_up_cli_and_queue_over_http(settings_factory: Any, tmp_path: Path, backe
                 "title": "Best moment",
                 "platforms": ["youtube", "local"],
                 "hashtags": ["#gaming"],
+                "scheduleAt": "2999-01-01T00:00:00Z",  # stays queued: changed, then canceled
             }
             created = http.post("/api/queue", json=body, headers={"Idempotency-Key": "e2e-1"})
             assert created.status_code == 201, created.text
@@ -142,6 +144,22 @@ def test_up_cli_and_queue_over_http(settings_factory: Any, tmp_path: Path, backe
             canceled = http.delete(f"/api/queue/{item['id']}")
             assert canceled.json()["status"] == "canceled"
             assert http.get("/api/queue?status=canceled").json()["total"] == 1
+
+            # A post for `local` shows in the feed at its time.
+            due = datetime.now(UTC) + timedelta(seconds=2)
+            soon = {**body, "title": "Going out soon", "platforms": ["local"]}
+            soon["scheduleAt"] = due.isoformat()
+            queued = http.post("/api/queue", json=soon, headers={"Idempotency-Key": "e2e-2"})
+            assert queued.status_code == 201, queued.text
+            feed_url = f"/published/{org['id']}/feed.xml"
+            deadline = time.monotonic() + 30
+            while b"Going out soon" not in (feed := http.get(feed_url)).content:
+                assert time.monotonic() < deadline, "the post never reached the feed"
+                time.sleep(0.2)
+            assert datetime.now(UTC) >= due
+            published = http.get(f"/api/queue/{queued.json()['id']}").json()
+            assert published["status"] == "published"
+            assert feed.headers["content-type"].startswith("application/rss+xml")
     finally:
         server.send_signal(signal.SIGINT)
         try:

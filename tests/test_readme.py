@@ -15,6 +15,7 @@ from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.providers.youtube import YouTubeSettings
 from wavestack.services.auto_mod import ModerationSettings
 from wavestack.services.bots import BotSettings
+from wavestack.services.publishing import PublishingSettings
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
@@ -36,6 +37,7 @@ def test_every_setting_is_documented() -> None:
         f"WAVESTACK_STREAMELEMENTS_{name.upper()}" for name in StreamElementsSettings.model_fields
     ]
     names += [f"WAVESTACK_STREAMLABS_{name.upper()}" for name in StreamlabsSettings.model_fields]
+    names += [f"WAVESTACK_PUBLISHING_{name.upper()}" for name in PublishingSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

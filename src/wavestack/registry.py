@@ -17,6 +17,7 @@ from wavestack.services.cms import api as cms_api
 from wavestack.services.cms import handlers as cms_handlers
 from wavestack.services.content_queue import api as queue_api
 from wavestack.services.publishing import api as publishing_api
+from wavestack.services.publishing import handlers as publishing_handlers
 from wavestack.services.social_ingest import api as social_ingest_api
 from wavestack.services.webhooks import api as webhooks_api
 from wavestack.services.webhooks import handlers as webhooks_handlers
@@ -41,7 +42,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("cms", router=cms_api.router, install=cms_handlers.install),
     ServiceSpec("clipper", router=clipper_api.router, install=clipper_handlers.install),
     ServiceSpec("content_queue", router=queue_api.router),
-    ServiceSpec("publishing", router=publishing_api.router),
+    ServiceSpec("publishing", router=publishing_api.router, install=publishing_handlers.install),
     ServiceSpec("social_ingest", router=social_ingest_api.router),
     ServiceSpec("webhooks", router=webhooks_api.router, install=webhooks_handlers.install),
 )

@@ -22,6 +22,7 @@ from wavestack.app import ONLY_ENV, create_app
 from wavestack.bootstrap import Container
 from wavestack.kernel.logging import get_logger
 from wavestack.services import auth
+from wavestack.services.publishing import PublishScheduler
 
 log = get_logger(__name__)
 
@@ -74,6 +75,9 @@ def background_roles(container: Container, roles: frozenset[Role]) -> Iterator[N
         consumer.start()
     # Every role that writes dispatches the outbox; leases keep several dispatchers apart.
     container.dispatcher.start()
+    publisher = PublishScheduler(container.uow) if Role.scheduler in roles else None
+    if publisher is not None:
+        publisher.start()
     adapters = ChatAdapters(container) if Role.bots in roles else None
     if adapters is not None:
         for line in adapters.start():
@@ -83,6 +87,8 @@ def background_roles(container: Container, roles: frozenset[Role]) -> Iterator[N
     finally:
         if adapters is not None:
             adapters.stop()
+        if publisher is not None:
+            publisher.stop()
         container.dispatcher.stop()
         if consumer is not None:
             consumer.stop(graceful=True)

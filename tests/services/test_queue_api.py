@@ -3,7 +3,6 @@ idempotency, events and a bounded number of queries per list."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 
-from support import SyncASGIClient, Tenant
+from support import SyncASGIClient, Tenant, make_asset, make_project, outbox_events
 from wavestack.bootstrap import Container
 from wavestack.kernel.ids import new_id
 
@@ -31,19 +30,6 @@ class Refs:
     asset: str
     other_project: str
     other_asset: str
-
-
-def make_project(api: SyncASGIClient, tenant: Tenant, name: str = "Show") -> str:
-    response = api.post("/api/projects", headers=tenant.headers, json={"name": name})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def make_asset(api: SyncASGIClient, tenant: Tenant) -> str:
-    files = {"file": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4")}
-    response = api.post("/api/assets", headers=tenant.headers, files=files)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def item_body(project: str, asset: str, **overrides: Any) -> dict[str, Any]:
@@ -77,21 +63,8 @@ def row_count(container: Container, sql: str, **params: Any) -> int:
         return int(conn.execute(text(sql), params).scalar_one())
 
 
-def queue_events(container: Container, org_id: str) -> list[tuple[str, dict[str, Any]]]:
-    """The queue events in the outbox of an organization, oldest first."""
-    with container.db.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT name, payload FROM kernel_outbox "
-                "WHERE org_id = :org AND name LIKE 'queue_item.%' ORDER BY id"
-            ),
-            {"org": org_id},
-        ).all()
-    return [(name, json.loads(p) if isinstance(p, str) else p) for name, p in rows]
-
-
 def set_status(container: Container, item_id: str, status: str) -> None:
-    # No publishing service exists yet to move an item on, so set its status directly.
+    # Put the item in a state directly, without running the publishing that would move it on.
     with container.db.engine.begin() as conn:
         conn.execute(
             text("UPDATE content_queue_items SET status = :s WHERE id = :id"),
@@ -143,10 +116,12 @@ def test_create_returns_the_camel_case_item(
         "idempotencyKey",
         "status",
         "error",
+        "deliveries",
         "createdAt",
         "updatedAt",
     }
     assert item["status"] == "queued"
+    assert item["deliveries"] == {}
     assert item["orgId"] == tenant.org_id
     assert item["projectId"] == refs.project
     assert item["assetId"] == refs.asset
@@ -305,7 +280,9 @@ def test_invalid_patch_is_422_and_changes_nothing(
         assert response.status_code == 422, (changes, response.text)
         assert response.json()["error"]["code"] == "VALIDATION_ERROR", changes
     assert api.get(f"/api/queue/{item['id']}", headers=tenant.headers).json() == item
-    assert [n for n, _ in queue_events(container, tenant.org_id)] == ["queue_item.created"]
+    assert [n for n, _ in outbox_events(container, tenant.org_id, "queue_item.")] == [
+        "queue_item.created"
+    ]
 
 
 def test_cancel_is_idempotent_and_final(
@@ -331,7 +308,7 @@ def test_cancel_is_idempotent_and_final(
         == (item["title"])
     )
     # Canceling twice records one event.
-    names = [name for name, _ in queue_events(container, tenant.org_id)]
+    names = [name for name, _ in outbox_events(container, tenant.org_id, "queue_item.")]
     assert names.count("queue_item.canceled") == 1
 
 
@@ -351,7 +328,7 @@ def test_no_changes_once_publishing_began(
         after = api.get(url, headers=tenant.headers).json()
         assert after["status"] == status
         assert after["title"] == item["title"]
-    names = [name for name, _ in queue_events(container, tenant.org_id)]
+    names = [name for name, _ in outbox_events(container, tenant.org_id, "queue_item.")]
     assert names == ["queue_item.created", "queue_item.created"]
 
 
@@ -445,7 +422,7 @@ def test_invalid_create_is_422_and_writes_nothing(
         assert "details" in error, case
         assert queue_total(api, tenant) == 0, case
         assert row_count(container, "SELECT count(*) FROM content_queue_items") == 0, case
-    assert queue_events(container, tenant.org_id) == []
+    assert outbox_events(container, tenant.org_id, "queue_item.") == []
     # The same requests made valid do write: the checks above can see a row.
     create_item(api, tenant, refs.project, refs.asset)
     assert row_count(container, "SELECT count(*) FROM content_queue_items") == 1
@@ -496,7 +473,9 @@ def test_same_key_and_body_replays_the_item(
     assert again.json()["id"] == first.json()["id"]
     assert again.json() == first.json()
     assert queue_total(api, tenant) == 1
-    assert [n for n, _ in queue_events(container, tenant.org_id)] == ["queue_item.created"]
+    assert [n for n, _ in outbox_events(container, tenant.org_id, "queue_item.")] == [
+        "queue_item.created"
+    ]
     # A replay answers with the stored item, before the checks a new request goes through.
     assert api.delete(f"/api/projects/{refs.project}", headers=tenant.headers).status_code == 204
     late = api.post("/api/queue", headers=tenant.headers, json=body)
@@ -575,7 +554,9 @@ def test_concurrent_creates_with_one_key_make_one_item(
     assert len({r.json()["id"] for r in responses}) == 1
     assert queue_total(api, tenant) == 1
     assert row_count(container, "SELECT count(*) FROM content_queue_items") == 1
-    assert [n for n, _ in queue_events(container, tenant.org_id)] == ["queue_item.created"]
+    assert [n for n, _ in outbox_events(container, tenant.org_id, "queue_item.")] == [
+        "queue_item.created"
+    ]
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -590,7 +571,7 @@ def test_changes_are_recorded_in_the_outbox(
     api.patch(f"/api/queue/{item['id']}", headers=tenant.headers, json={"title": "New title"})
     api.delete(f"/api/queue/{item['id']}", headers=tenant.headers)
 
-    events = queue_events(container, tenant.org_id)
+    events = outbox_events(container, tenant.org_id, "queue_item.")
     assert [name for name, _ in events] == [
         "queue_item.created",
         "queue_item.updated",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 import httpx
+from sqlalchemy import select
 
 from wavestack.kernel.errors import NotFound, PayloadTooLarge, ValidationFailed
 from wavestack.kernel.http import BlockedDestination
@@ -210,6 +211,20 @@ def asset_exists(uow: UnitOfWork, *, org_id: str, asset_id: str) -> bool:
     """Tell whether the organization has this asset."""
     with uow:
         return exists_for_org(uow.session, Asset, org_id=org_id, id=asset_id)
+
+
+def asset_statuses(uow: UnitOfWork, refs: list[tuple[str, str]]) -> dict[str, str]:
+    """The status of each (org id, asset id) that exists, by asset id."""
+    if not refs:
+        return {}
+    with uow:
+        rows = uow.session.execute(
+            select(Asset.id, Asset.org_id, Asset.status).where(
+                Asset.id.in_({asset_id for _, asset_id in refs})
+            )
+        )
+        wanted = set(refs)
+        return {id_: status for id_, org_id, status in rows if (org_id, id_) in wanted}
 
 
 def list_assets(

@@ -1,6 +1,19 @@
 """Content queue: what to publish, where and when. Other services call these functions only."""
 
-from wavestack.services.content_queue.schemas import Platform, QueueItemRead
-from wavestack.services.content_queue.service import get_item
+from wavestack.services.content_queue.schemas import Delivery, Platform, QueueItemRead
+from wavestack.services.content_queue.service import (
+    claim_due,
+    get_item,
+    record_delivery,
+    start_delivery,
+)
 
-__all__ = ["Platform", "QueueItemRead", "get_item"]
+__all__ = [
+    "Delivery",
+    "Platform",
+    "QueueItemRead",
+    "claim_due",
+    "get_item",
+    "record_delivery",
+    "start_delivery",
+]

@@ -12,6 +12,7 @@ from wavestack.kernel.schemas import ApiInput, ApiModel, UtcDateTime
 
 Platform = Literal["youtube", "instagram", "tiktok", "facebook", "linkedin", "x", "local"]
 QueueStatus = Literal["queued", "processing", "published", "failed", "canceled"]
+DeliveryStatus = Literal["pending", "publishing", "published", "failed", "unconfirmed"]
 _HASHTAG = re.compile(r"^\w{1,100}$")
 
 
@@ -62,6 +63,15 @@ class QueueItemUpdate(ApiInput):
     schedule_at: UtcDateTime | None = None
 
 
+class Delivery(ApiModel):
+    """Where publishing to one platform stands."""
+
+    status: DeliveryStatus
+    error: str | None = None
+    url: str | None = None
+    post_id: str | None = None
+
+
 class QueueItemRead(ApiModel):
     """A queue item."""
 
@@ -77,5 +87,6 @@ class QueueItemRead(ApiModel):
     idempotency_key: str
     status: QueueStatus
     error: str | None
+    deliveries: dict[str, Delivery]
     created_at: datetime
     updated_at: datetime

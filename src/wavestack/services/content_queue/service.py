@@ -6,7 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from wavestack.kernel.clock import utcnow
@@ -22,6 +22,7 @@ from wavestack.services.content_queue.events import (
 )
 from wavestack.services.content_queue.models import QueueItem
 from wavestack.services.content_queue.schemas import (
+    Delivery,
     QueueItemCreate,
     QueueItemRead,
     QueueItemUpdate,
@@ -203,5 +204,85 @@ def cancel_item(uow: UnitOfWork, *, org_id: str, item_id: str) -> QueueItemRead:
         item.status = "canceled"
         item.updated_at = utcnow()
         uow.publish(QueueItemCanceled(org_id=org_id, item_id=item.id))
+        uow.commit()
+        return QueueItemRead.model_validate(item)
+
+
+def claim_due(uow: UnitOfWork, *, now: datetime, limit: int) -> list[QueueItemRead]:
+    """Take up to `limit` queued items that are due and whose asset is ready: they become
+    `processing`, each platform `pending`. Rows another claimer holds are skipped (`SKIP
+    LOCKED` on PostgreSQL; SQLite has one writer). An item whose asset failed or is gone
+    fails; one whose asset is still coming waits. Runs in the caller's transaction when
+    there is one, so the caller can queue the publishing in the same commit."""
+    due = (
+        select(QueueItem)
+        .where(
+            QueueItem.status == "queued",
+            or_(QueueItem.schedule_at.is_(None), QueueItem.schedule_at <= now),
+        )
+        .order_by(func.coalesce(QueueItem.schedule_at, QueueItem.created_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with uow:
+        items = list(uow.session.scalars(due))
+        assets = cms.asset_statuses(uow, [(i.org_id, i.asset_id) for i in items])
+        claimed: list[QueueItemRead] = []
+        for item in items:
+            status = assets.get(item.asset_id)
+            if status in ("pending", "processing"):
+                continue
+            item.updated_at = now
+            if status != "ready":
+                item.status = "failed"
+                item.error = "the asset is gone" if status is None else "the asset failed"
+                continue
+            item.status = "processing"
+            item.deliveries = {p: {"status": "pending"} for p in item.platforms}
+            claimed.append(QueueItemRead.model_validate(item))
+        uow.commit()
+        return claimed
+
+
+TERMINAL = ("published", "failed")
+
+
+def record_delivery(
+    uow: UnitOfWork, *, org_id: str, item_id: str, platform: str, delivery: Delivery
+) -> QueueItemRead:
+    """Note how publishing to one platform went; when every platform is done, the item is
+    `published` (all went out) or `failed` (with each failed platform's reason)."""
+    with uow:
+        item = get_for_org(
+            uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item", for_update=True
+        )
+        deliveries = dict(item.deliveries or {})
+        deliveries[platform] = delivery.model_dump(mode="json", by_alias=True)
+        item.deliveries = deliveries  # a new dict: the JSON column sees the change
+        states = [Delivery.model_validate(d) for d in deliveries.values()]
+        if item.status == "processing" and all(d.status in TERMINAL for d in states):
+            failed = {p: d for p, d in deliveries.items() if d["status"] == "failed"}
+            item.status = "failed" if failed else "published"
+            item.error = "; ".join(f"{p}: {d.get('error')}" for p, d in failed.items()) or None
+        item.updated_at = utcnow()
+        uow.commit()
+        return QueueItemRead.model_validate(item)
+
+
+def start_delivery(
+    uow: UnitOfWork, *, org_id: str, item_id: str, platform: str
+) -> QueueItemRead | None:
+    """Mark a platform's delivery `publishing` if it is `pending` and the item still is
+    processing, and return the item; None when it is not (canceled, done, or another
+    worker has it)."""
+    with uow:
+        item = get_for_org(
+            uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item", for_update=True
+        )
+        current = (item.deliveries or {}).get(platform) or {}
+        if item.status != "processing" or current.get("status") != "pending":
+            return None
+        item.deliveries = {**item.deliveries, platform: {"status": "publishing"}}
+        item.updated_at = utcnow()
         uow.commit()
         return QueueItemRead.model_validate(item)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
 
+from wavestack.kernel.logging import get_logger
 from wavestack.kernel.queries import read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
-from wavestack.services.publishing.events import PostPublished
+from wavestack.services import cms, content_queue
+from wavestack.services.content_queue import Delivery
+from wavestack.services.publishing.events import PostFailed, PostPublished, PublishToPlatform
 from wavestack.services.publishing.models import Post
+from wavestack.services.publishing.publishers import Publisher, PublishFailed
 from wavestack.services.publishing.schemas import PostRead
+
+log = get_logger(__name__)
+UowFactory = Callable[[], UnitOfWork]
 
 
 def record_post(
@@ -76,3 +84,73 @@ def list_posts(
             limit=limit,
             offset=offset,
         )
+
+
+def publish(uow: UowFactory, publishers: Mapping[str, Publisher], job: PublishToPlatform) -> None:
+    """Publish one queue item on one platform, once: a delivery another worker holds, or
+    one already done, is left alone. A refusal fails the delivery with its reason; any
+    other error puts it back to pending and raises, for the job to be retried."""
+    item = content_queue.start_delivery(
+        uow(), org_id=job.org_id, item_id=job.item_id, platform=job.platform
+    )
+    if item is None:
+        return
+    publisher = publishers.get(job.platform)
+    if publisher is None:
+        fail(uow, job, f"publishing to {job.platform} is not available yet")
+        return
+    try:
+        asset = cms.get_asset(uow(), org_id=job.org_id, asset_id=item.asset_id)
+        published = publisher.publish(item, asset)
+    except PublishFailed as exc:
+        fail(uow, job, str(exc))
+        return
+    except Exception:
+        _deliver(uow(), job, Delivery(status="pending"))
+        raise
+    done = uow()
+    with done:
+        post = record_post(
+            done,
+            org_id=job.org_id,
+            queue_item_id=job.item_id,
+            platform=job.platform,
+            external_id=published.external_id,
+            url=published.url,
+        )
+        _deliver(done, job, Delivery(status="published", url=published.url, post_id=post.id))
+        done.commit()
+
+
+def fail(uow: UowFactory, job: PublishToPlatform, error: str) -> None:
+    """Fail a delivery for good, saying why (`post.failed`)."""
+    log.warning("publishing failed", platform=job.platform, item_id=job.item_id, error=error)
+    failed = uow()
+    with failed:
+        _deliver(failed, job, Delivery(status="failed", error=error))
+        failed.publish(
+            PostFailed(
+                org_id=job.org_id, queue_item_id=job.item_id, platform=job.platform, error=error
+            )
+        )
+        failed.commit()
+
+
+def _deliver(uow: UnitOfWork, job: PublishToPlatform, delivery: Delivery) -> None:
+    content_queue.record_delivery(
+        uow, org_id=job.org_id, item_id=job.item_id, platform=job.platform, delivery=delivery
+    )
+
+
+def claim_and_queue(uow: UnitOfWork, *, now: datetime, limit: int) -> int:
+    """Claim due queue items and queue one publish job per platform, in one transaction;
+    returns how many items were claimed."""
+    with uow:
+        items = content_queue.claim_due(uow, now=now, limit=limit)
+        for item in items:
+            for platform in item.platforms:
+                uow.enqueue(
+                    PublishToPlatform(org_id=item.org_id, item_id=item.id, platform=platform)
+                )
+        uow.commit()
+        return len(items)

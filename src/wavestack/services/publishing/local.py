@@ -1,0 +1,206 @@
+"""The `local` platform: each post is written under `<data dir>/published/<org id>/` (its media
+and a metadata JSON), with an RSS 2.0 feed (`feed.xml`) and a small HTML page (`index.html`)
+of the newest posts. It needs no account, so the whole queue-to-post flow runs anywhere."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import secrets
+import shutil
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+from xml.sax.saxutils import escape, quoteattr
+
+from wavestack.kernel.storage import FileStorage
+from wavestack.services.cms import AssetRead
+from wavestack.services.content_queue import QueueItemRead
+from wavestack.services.publishing.publishers import Published, PublishFailed
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+FEED, PAGE, RECENT = "feed.xml", "index.html", "recent.json"
+META_PREFIX = "post-"
+REFRESH_TRIES = 5
+
+
+class LocalPublisher:
+    """Publishes into a folder per organization, served at `/published/<org id>/`."""
+
+    platform = "local"
+
+    def __init__(
+        self, root: Path, storage: FileStorage, *, public_url: str, feed_items: int = 50
+    ) -> None:
+        self.root = root
+        self.storage = storage
+        self.public_url = public_url.rstrip("/")
+        self.feed_items = feed_items
+
+    def folder(self, org_id: str) -> Path:
+        """The organization's folder (its id checked: it becomes a path)."""
+        if not SAFE_NAME.fullmatch(org_id):
+            raise PublishFailed("invalid organization id")
+        return self.root / org_id
+
+    def link(self, org_id: str, name: str) -> str:
+        """Where a file of the folder is served."""
+        return f"{self.public_url}/published/{org_id}/{name}"
+
+    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
+        """Copy the media and write its metadata; then refresh the feed and the page.
+        Publishing the same item again rewrites the same files."""
+        if asset.storage_path is None:
+            raise PublishFailed("the asset has no stored media")
+        folder = self.folder(item.org_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = PurePosixPath(asset.filename).suffix.lower()
+        media = f"{item.id}{suffix if _SUFFIX.fullmatch(suffix) else '.bin'}"
+        with self.storage.open(asset.storage_path) as source:
+            _write_atomically(folder / media, source)
+        published_at = datetime.now(UTC)
+        meta = {
+            "id": item.id,
+            "title": item.title,
+            "caption": item.caption or "",
+            "hashtags": item.hashtags,
+            "media": media,
+            "mimeType": asset.mime_type,
+            "sizeBytes": (folder / media).stat().st_size,
+            "duration": asset.duration,
+            "publishedAt": published_at.isoformat(),
+        }
+        body = json.dumps(meta, ensure_ascii=False, indent=2).encode()
+        name = f"{META_PREFIX}{published_at:%Y%m%d%H%M%S%f}-{item.id}.json"
+        _write_atomically(folder / name, body)
+        for older in folder.glob(f"{META_PREFIX}*-{item.id}.json"):
+            if older.name != name:
+                older.unlink(missing_ok=True)  # published again: the newest one counts
+        self.refresh(item.org_id)
+        return Published(external_id=item.id, url=self.link(item.org_id, media))
+
+    def posts(self, org_id: str) -> list[dict[str, Any]]:
+        """The posts the feed lists, newest first."""
+        try:
+            found = json.loads((self.folder(org_id) / RECENT).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [post for post in found if isinstance(post, dict)]
+
+    def _newest(self, folder: Path) -> list[str]:
+        """The metadata files of the newest posts, newest first (their names sort by time)."""
+        names = sorted(
+            n for n in os.listdir(folder) if n.startswith(META_PREFIX) and n.endswith(".json")
+        )
+        return names[::-1][: self.feed_items]
+
+    def refresh(self, org_id: str) -> None:
+        """Rewrite the feed and the page from the newest posts' metadata (only a new one is
+        read; the rest come from the last refresh). Two workers publishing at once may
+        write over each other; each looks again after writing and writes again when newer
+        posts are on disk than it wrote, so the last writer always leaves every post in.
+        No lock: a second machine would not share it anyway."""
+        folder = self.folder(org_id)
+        for _ in range(REFRESH_TRIES):
+            names = self._newest(folder)
+            known = {str(post.get("file")): post for post in self.posts(org_id)}
+            posts = [known.get(name) or _read_meta(folder / name) for name in names]
+            shown = [post for post in posts if post is not None]
+            _write_atomically(folder / RECENT, json.dumps(shown, ensure_ascii=False).encode())
+            _write_atomically(folder / FEED, self.feed(org_id, shown))
+            _write_atomically(folder / PAGE, self.page(org_id, shown).encode())
+            if self._newest(folder) == names:
+                return
+
+    def feed(self, org_id: str, posts: list[dict[str, Any]]) -> bytes:
+        """RSS 2.0 of the posts, each with its media as an enclosure. (Built as text: it is
+        rewritten on every post, and ElementTree took most of a post's time.)"""
+        entries = []
+        for post in posts:
+            media = self.link(org_id, str(post.get("media")))
+            published = datetime.fromisoformat(str(post.get("publishedAt")))
+            entries.append(
+                f"<item><title>{_xml(post.get('title', ''))}</title>"
+                f"<description>{_xml(_text_of(post))}</description>"
+                f"<link>{_xml(media)}</link>"
+                f'<guid isPermaLink="false">{_xml(post.get("id"))}</guid>'
+                f"<pubDate>{format_datetime(published)}</pubDate>"
+                f"<enclosure url={_attr(media)} length={_attr(post.get('sizeBytes', 0))} "
+                f"type={_attr(post.get('mimeType', 'application/octet-stream'))}/></item>"
+            )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+            "<title>WaveStack posts</title>"
+            f"<link>{_xml(self.link(org_id, ''))}</link>"
+            "<description>Posts published with WaveStack</description>"
+            f"<lastBuildDate>{format_datetime(datetime.now(UTC))}</lastBuildDate>"
+            f"{''.join(entries)}</channel></rss>"
+        ).encode()
+
+    def page(self, org_id: str, posts: list[dict[str, Any]]) -> str:
+        """A small HTML page of the posts."""
+        rows = []
+        for post in posts:
+            media = html.escape(str(post.get("media")))
+            kind = str(post.get("mimeType", ""))
+            if kind.startswith("video/"):
+                shown = f'<video controls preload="metadata" src="{media}"></video>'
+            elif kind.startswith("image/"):
+                shown = f'<img src="{media}" alt="">'
+            else:
+                shown = f'<a href="{media}">{media}</a>'
+            rows.append(
+                f"<article><h2>{html.escape(str(post.get('title', '')))}</h2>{shown}"
+                f"<p>{html.escape(_text_of(post))}</p>"
+                f"<time>{html.escape(str(post.get('publishedAt', '')))}</time></article>"
+            )
+        return (
+            '<!doctype html><html lang="en"><meta charset="utf-8">'
+            "<title>WaveStack posts</title>"
+            '<link rel="alternate" type="application/rss+xml" href="feed.xml">'
+            "<style>body{font-family:sans-serif;max-width:48rem;margin:auto}"
+            "video,img{max-width:100%}</style>"
+            f"<h1>WaveStack posts</h1>{''.join(rows) or '<p>Nothing published yet.</p>'}"
+            "</html>"
+        )
+
+
+def _read_meta(path: Path) -> dict[str, Any] | None:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # removed by a newer publication of the same post
+    return {**meta, "file": path.name} if isinstance(meta, dict) else None
+
+
+def _xml(value: object) -> str:
+    """Text for XML: escaped, without the control characters XML 1.0 forbids."""
+    return escape(_NOT_XML.sub("", str(value)))
+
+
+def _attr(value: object) -> str:
+    return quoteattr(_NOT_XML.sub("", str(value)))
+
+
+def _text_of(post: dict[str, Any]) -> str:
+    tags = " ".join(f"#{tag}" for tag in post.get("hashtags") or [])
+    return " ".join(part for part in (str(post.get("caption") or ""), tags) if part)
+
+
+def _write_atomically(path: Path, content: bytes | BinaryIO) -> None:
+    """Write beside the target, then rename over it: readers never see half a file."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with temporary.open("wb") as out:
+            if isinstance(content, bytes):
+                out.write(content)
+            else:
+                shutil.copyfileobj(content, out)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)

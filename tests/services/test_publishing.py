@@ -1,0 +1,180 @@
+"""Publishing: the scheduler claims due queue items and publishes them, one job per platform;
+the `local` platform writes posts, an RSS feed and a page; claims never overlap."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from support import (
+    SyncASGIClient,
+    Tenant,
+    make_asset,
+    make_project,
+    outbox_events,
+    set_asset_status,
+)
+from wavestack.bootstrap import Container
+from wavestack.kernel.ids import new_id
+from wavestack.services.publishing import PublishScheduler
+from wavestack.services.publishing.events import PublishToPlatform
+from wavestack.services.publishing.handlers import publishers_of
+from wavestack.services.publishing.service import claim_and_queue, publish
+
+
+def queue(api: SyncASGIClient, tenant: Tenant, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "projectId": make_project(api, tenant),
+        "assetId": make_asset(api, tenant),
+        "title": "Best moments <3",
+        "caption": "From last night's stream & more",
+        "hashtags": ["gaming"],
+        "platforms": ["local"],
+        "idempotencyKey": f"key-{new_id()}",
+        **overrides,
+    }
+    response = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def item(api: SyncASGIClient, tenant: Tenant, item_id: str) -> dict[str, Any]:
+    response = api.get(f"/api/queue/{item_id}", headers=tenant.headers)
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def test_a_due_item_is_published_to_the_local_feed(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    queued = queue(api, tenant)
+    assert queued["deliveries"] == {}
+    assert PublishScheduler(container.uow).run_once() == 1
+
+    done = item(api, tenant, queued["id"])
+    assert done["status"] == "published"
+    local = done["deliveries"]["local"]
+    assert local["status"] == "published"
+    media_url = f"http://127.0.0.1:8080/published/{tenant.org_id}/{queued['id']}.mp4"
+    assert local["url"] == media_url
+    posts = api.get("/api/posts", headers=tenant.headers).json()["items"]
+    assert [(p["id"], p["platform"], p["url"]) for p in posts] == [
+        (local["postId"], "local", media_url)
+    ]
+
+    folder = container.settings.data_dir / "published" / tenant.org_id
+    assert (folder / f"{queued['id']}.mp4").read_bytes() == b"\x00\x00\x00\x18ftypmp42 video"
+    feed = api.get(f"/published/{tenant.org_id}/feed.xml")
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/rss+xml")
+    channel = ET.fromstring(feed.content).find("channel")  # noqa: S314 - the feed we wrote
+    assert channel is not None
+    (entry,) = channel.findall("item")
+    assert entry.findtext("title") == "Best moments <3"
+    assert entry.findtext("description") == "From last night's stream & more #gaming"
+    assert entry.findtext("guid") == queued["id"]
+    enclosure = entry.find("enclosure")
+    assert enclosure is not None
+    assert (enclosure.get("url"), enclosure.get("type")) == (media_url, "video/mp4")
+    page = api.get(f"/published/{tenant.org_id}/")
+    assert page.status_code == 200
+    assert "Best moments &lt;3" in page.text
+    assert api.get(f"/published/{tenant.org_id}/{queued['id']}.mp4").status_code == 200
+    assert api.get(f"/published/{tenant.org_id}/nothing.mp4").status_code == 404
+    assert api.get(f"/published/{tenant.org_id}/..%2Fjobs.db").status_code in (404, 422)
+
+    # Nothing is due any more; running the job again publishes nothing twice.
+    assert PublishScheduler(container.uow).run_once() == 0
+    job = PublishToPlatform(org_id=tenant.org_id, item_id=queued["id"], platform="local")
+    publish(container.uow, publishers_of(container), job)
+    assert api.get("/api/posts", headers=tenant.headers).json()["total"] == 1
+
+
+def test_items_wait_for_their_time_and_their_asset(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    later = datetime.now(UTC) + timedelta(hours=1)
+    scheduled = queue(api, tenant, scheduleAt=later.isoformat())
+    canceled = queue(api, tenant)
+    assert api.delete(f"/api/queue/{canceled['id']}", headers=tenant.headers).status_code == 200
+    coming = queue(api, tenant)
+    broken = queue(api, tenant)
+    set_asset_status(container, coming["assetId"], "pending")  # its bytes still on the way
+    set_asset_status(container, broken["assetId"], "failed")
+
+    assert PublishScheduler(container.uow).run_once() == 0
+    assert item(api, tenant, scheduled["id"])["status"] == "queued"
+    assert item(api, tenant, canceled["id"])["status"] == "canceled"
+    assert item(api, tenant, coming["id"])["status"] == "queued"
+    failed = item(api, tenant, broken["id"])
+    assert (failed["status"], failed["error"]) == ("failed", "the asset failed")
+
+    set_asset_status(container, coming["assetId"], "ready")
+    assert PublishScheduler(container.uow).run_once() == 1
+    assert item(api, tenant, coming["id"])["status"] == "published"
+    at_time = PublishScheduler(container.uow, clock=lambda: later + timedelta(seconds=1))
+    assert at_time.run_once() == 1
+    assert item(api, tenant, scheduled["id"])["status"] == "published"
+
+
+def test_a_platform_without_a_publisher_fails_with_the_reason(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    queued = queue(api, tenant, platforms=["local", "linkedin"])
+    PublishScheduler(container.uow).run_once()
+    done = item(api, tenant, queued["id"])
+    assert done["status"] == "failed"
+    assert done["deliveries"]["local"]["status"] == "published"
+    assert done["deliveries"]["linkedin"] == {
+        "status": "failed",
+        "error": "publishing to linkedin is not available yet",
+        "url": None,
+        "postId": None,
+    }
+    assert done["error"] == "linkedin: publishing to linkedin is not available yet"
+    events = outbox_events(container, tenant.org_id, "post.")
+    assert sorted((name, payload["data"]["platform"]) for name, payload in events) == [
+        ("post.failed", "linkedin"),
+        ("post.published", "local"),
+    ]
+
+
+def test_concurrent_claims_never_take_an_item_twice(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    project, asset = make_project(api, tenant), make_asset(api, tenant)
+    for number in range(40):
+        body = {
+            "projectId": project,
+            "assetId": asset,
+            "title": f"Post {number}",
+            "platforms": ["local"],
+            "idempotencyKey": f"many-{number}",
+        }
+        assert api.post("/api/queue", headers=tenant.headers, json=body).status_code == 201
+    claimed: list[int] = []
+    now = datetime.now(UTC) + timedelta(seconds=1)
+
+    def claimer() -> None:
+        total = 0
+        while True:
+            got = claim_and_queue(container.uow(), now=now, limit=3)
+            if not got:
+                break
+            total += got
+        claimed.append(total)
+
+    threads = [threading.Thread(target=claimer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(claimed) == 40
+    posts = api.get("/api/posts?limit=100", headers=tenant.headers).json()
+    assert posts["total"] == 40
+    # Published from three threads at once, every post made it into the feed.
+    feed = api.get(f"/published/{tenant.org_id}/feed.xml").content
+    titles = {e.text for e in ET.fromstring(feed).iter("title")}  # noqa: S314 - ours
+    assert {f"Post {n}" for n in range(40)} <= titles
