@@ -22,7 +22,7 @@ def served(handler: Handler) -> Iterator[str]:
             length = int(self.headers.get("Content-Length") or 0)
             request = httpx.Request(
                 self.command,
-                f"http://127.0.0.1{self.path}",
+                f"http://127.0.0.1:{self.server.server_address[1]}{self.path}",
                 headers=list(self.headers.items()),
                 content=self.rfile.read(length) if length else b"",
             )

@@ -1,7 +1,9 @@
-"""A protocol-level fake of the YouTube Data API v3's live chat: liveBroadcasts (the active
-one), liveChat/messages (pages with `nextPageToken` and `pollingIntervalMillis`, insert,
-delete), liveChat/bans, bearer tokens checked (401), and Google's error shape with reasons
-(liveChatEnded, quotaExceeded)."""
+"""A protocol-level fake of the YouTube Data API v3: live chat (liveBroadcasts, liveChat/messages
+with `nextPageToken` and `pollingIntervalMillis`, insert, delete, liveChat/bans), resumable
+video uploads (the session URI from the first POST, chunks with `Content-Range` answered
+`308` with `Range`, a status query `bytes */size`, a connection cut partway on demand) and
+playlistItems; bearer tokens checked (401), and Google's error shape with reasons
+(liveChatEnded, quotaExceeded, uploadLimitExceeded)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+
+from fakes.oauth import FakeTokenEndpoint
 
 CHANNEL = "UCcreator0000000000000000"  # the connected (broadcaster's) channel
 CHAT = "Cg0KC2xpdmVjaGF0MTIz"
@@ -29,6 +33,11 @@ class FakeYouTube:
     deleted: list[str] = field(default_factory=list)
     bans: list[dict[str, Any]] = field(default_factory=list)
     polls: list[str | None] = field(default_factory=list)  # the pageToken of each poll
+    uploads: dict[str, Upload] = field(default_factory=dict)  # by upload id
+    videos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    playlist_items: list[dict[str, Any]] = field(default_factory=list)
+    cut_at: float | None = None  # keep only this share of the next upload, then fail (503)
+    upload_limit_reached: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -76,6 +85,8 @@ class FakeYouTube:
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
             return _error(401, "authError", "Invalid Credentials")
+        if request.url.path == "/upload/youtube/v3/videos":
+            return self._upload(request)
         path = request.url.path.removeprefix("/youtube/v3")
         query = {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()}
         body = json.loads(request.content) if request.content else {}
@@ -138,10 +149,79 @@ class FakeYouTube:
             if request.method == "DELETE":
                 self.deleted.append(query["id"])
                 return httpx.Response(204)
+        if (request.method, path) == ("POST", "/playlistItems"):
+            if body["snippet"]["resourceId"]["videoId"] not in self.videos:
+                return _error(404, "videoNotFound", "video not found")
+            self.playlist_items.append(body["snippet"])
+            return httpx.Response(200, json={"id": f"PLI{len(self.playlist_items)}", **body})
         if (request.method, path) == ("POST", "/liveChat/bans"):
             self.bans.append(body["snippet"])
             return httpx.Response(200, json={"id": "ban1", "snippet": body["snippet"]})
         return _error(404, "notFound", f"{request.method} {path}")
+
+    def _upload(self, request: httpx.Request) -> httpx.Response:
+        query = {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()}
+        if request.method == "POST":  # start a session: metadata now, bytes later
+            if query.get("uploadType") != "resumable":
+                return _error(400, "badRequest", "only resumable uploads here")
+            if self.upload_limit_reached:
+                return _error(400, "uploadLimitExceeded", "The user has exceeded uploads.")
+            if self.quota_left < 1600:  # videos.insert costs 1,600 units
+                return _error(403, "quotaExceeded", "You have exceeded your quota.")
+            self.quota_left -= 1600
+            upload_id = f"up{len(self.uploads) + 1}"
+            self.uploads[upload_id] = Upload(
+                metadata=json.loads(request.content),
+                size=int(request.headers["x-upload-content-length"]),
+                mime=request.headers["x-upload-content-type"],
+            )
+            location = (
+                f"{request.url.copy_with(query=None)}?uploadType=resumable&upload_id={upload_id}"
+            )
+            return httpx.Response(200, headers={"Location": location})
+        upload = self.uploads.get(query.get("upload_id", ""))
+        if upload is None or request.method != "PUT":
+            return _error(404, "notFound", "no such upload session")
+        ranged = request.headers.get("content-range", "")
+        if ranged.startswith("bytes */"):  # where are we?
+            return self._upload_state(upload)
+        first = int(ranged.removeprefix("bytes ").split("-")[0])
+        if first != len(upload.received):
+            return _error(400, "badRequest", f"expected byte {len(upload.received)}")
+        chunk = request.content
+        upload.chunks.append((first, first + len(chunk)))
+        if self.cut_at is not None and first + len(chunk) > upload.size * self.cut_at:
+            keep = int(upload.size * self.cut_at) - first
+            upload.received += chunk[: max(keep, 0)]
+            self.cut_at = None
+            return _error(503, "backendError", "connection lost mid-chunk")
+        upload.received += chunk
+        return self._upload_state(upload)
+
+    def _upload_state(self, upload: Upload) -> httpx.Response:
+        if len(upload.received) < upload.size:
+            headers = {"Range": f"bytes=0-{len(upload.received) - 1}"} if upload.received else {}
+            return httpx.Response(308, headers=headers)
+        if upload.video_id is None:
+            upload.video_id = f"vid{len(self.videos) + 1}"
+            self.videos[upload.video_id] = {
+                "kind": "youtube#video",
+                "id": upload.video_id,
+                "snippet": upload.metadata.get("snippet", {}),
+                "status": upload.metadata.get("status", {}),
+                "bytes": len(upload.received),
+            }
+        return httpx.Response(200, json=self.videos[upload.video_id])
+
+
+@dataclass
+class Upload:
+    metadata: dict[str, Any]
+    size: int
+    mime: str
+    received: bytes = b""
+    chunks: list[tuple[int, int]] = field(default_factory=list)
+    video_id: str | None = None
 
 
 def _error(status: int, reason: str, message: str) -> httpx.Response:
@@ -155,3 +235,17 @@ def _error(status: int, reason: str, message: str) -> httpx.Response:
             }
         },
     )
+
+
+class FakeGoogle:
+    """Google's token endpoint (under /oauth2/) and the YouTube API behind one server; the
+    API accepts the access tokens the endpoint issued."""
+
+    def __init__(self) -> None:
+        self.oauth = FakeTokenEndpoint(client_id="google-client")
+        self.youtube = FakeYouTube(tokens=self.oauth.access_tokens)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/oauth2/"):
+            return self.oauth.handle(request)
+        return self.youtube.handle(request)

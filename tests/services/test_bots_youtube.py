@@ -14,25 +14,13 @@ import httpx
 import pytest
 
 from fakes.http import served
-from fakes.oauth import FakeTokenEndpoint
-from fakes.youtube import CHANNEL, FakeYouTube
+from fakes.youtube import CHANNEL, FakeGoogle
 from support import Tenant, wait_until
 from wavestack.adapters import ChatAdapters
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_youtube
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat, YouTubeSettings
-
-
-class FakeGoogle:
-    def __init__(self) -> None:
-        self.oauth = FakeTokenEndpoint(client_id="google-client")
-        self.youtube = FakeYouTube(tokens=self.oauth.access_tokens)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.startswith("/oauth2/"):
-            return self.oauth.handle(request)
-        return self.youtube.handle(request)
 
 
 def free_port() -> int:

@@ -14,24 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from wavestack.providers.chat.port import PlatformError
+from wavestack.providers.youtube.common import (
+    ConnectionCredentials,
+    TokenSource,
+    YouTubeError,
+    reason_of,
+)
 
 log = structlog.get_logger(__name__)
-TokenSource = Callable[[bool], str]
 MIN_POLL_SECONDS = 0.2  # whatever YouTube says, never a tight loop
-
-
-class YouTubeError(PlatformError):
-    """YouTube refused a call; `reason` is its error reason (liveChatEnded, quotaExceeded...)."""
-
-    def __init__(self, message: str, *, status: int = 0, reason: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -44,17 +38,6 @@ class ChatPage:
     ended: bool
 
 
-class _ConnectionCredentials(Credentials):
-    """google-auth credentials whose refresh is the connection's (tokens stored encrypted)."""
-
-    def __init__(self, token: TokenSource) -> None:
-        super().__init__(token=token(False))  # type: ignore[no-untyped-call]
-        self._source = token
-
-    def refresh(self, request: object) -> None:
-        self.token = self._source(True)
-
-
 class YouTubeLiveChat:
     """The YouTube Data API's live chat calls, as the connected channel."""
 
@@ -63,7 +46,7 @@ class YouTubeLiveChat:
         self._youtube = build(
             "youtube",
             "v3",
-            credentials=_ConnectionCredentials(token),
+            credentials=ConnectionCredentials(token),
             static_discovery=True,
             cache_discovery=False,
             client_options={"api_endpoint": api_url},
@@ -75,7 +58,7 @@ class YouTubeLiveChat:
             with self._lock:  # the client's http connection is not shared across threads
                 return make(self._youtube).execute()
         except HttpError as exc:
-            status, reason = exc.resp.status, _reason(exc)
+            status, reason = exc.resp.status, reason_of(exc)
             raise YouTubeError(
                 f"YouTube refused {what}: {reason or status}", status=status, reason=reason
             ) from exc
@@ -162,16 +145,6 @@ class YouTubeLiveChat:
             lambda yt: yt.liveChatBans().insert(part="snippet", body={"snippet": snippet}),
             "the ban",
         )
-
-
-def _reason(exc: HttpError) -> str:
-    try:
-        details = exc.error_details
-    except (AttributeError, ValueError):
-        return ""
-    if isinstance(details, list) and details and isinstance(details[0], dict):
-        return str(details[0].get("reason", ""))
-    return ""
 
 
 def poll_forever(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,15 @@ class YouTubeSettings(BaseSettings):
     token_url: str = Field("https://oauth2.googleapis.com/token", description="OAuth token URL.")
     watch_seconds: float = Field(
         60, gt=0, description="How often the bots look for a broadcast going live."
+    )
+    privacy: Literal["public", "unlisted", "private"] = Field(
+        "public", description="Who sees a published video: public, unlisted or private."
+    )
+    category_id: str = Field(
+        "22", pattern=r"^\d{1,3}$", description="Video category (22 People & Blogs, 20 Gaming)."
+    )
+    playlist_id: str = Field(
+        "", max_length=64, description="Playlist every published video is added to (unset: none)."
     )
 
     @property

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import httpx
+
 from wavestack.kernel.jobs import RetryPolicy
+from wavestack.providers.oauth import OAuthClient, OAuthEndpoints
+from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
+from wavestack.services import connections
 from wavestack.services.publishing import service
 from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.local import LocalPublisher
-from wavestack.services.publishing.publishers import Publisher
+from wavestack.services.publishing.publishers import Publisher, PublishFailed
 from wavestack.services.publishing.settings import PublishingSettings
+from wavestack.services.publishing.youtube import YouTubePublisher
 
 if TYPE_CHECKING:
     from wavestack.bootstrap import Container
@@ -24,7 +31,43 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
         public_url=settings.resolved_public_url,
         feed_items=PublishingSettings().feed_items,
     )
-    return {local.platform: local}
+    youtube = YouTubeSettings()
+    return {
+        local.platform: local,
+        "youtube": YouTubePublisher(
+            lambda org_id: YouTubeUploader(
+                connected_token(container, org_id, "youtube", youtube.oauth()),
+                api_url=youtube.api_url,
+            ),
+            container.storage,
+            youtube,
+        ),
+    }
+
+
+def connected_token(
+    container: Container, org_id: str, platform: str, endpoints: OAuthEndpoints
+) -> Callable[[bool], str]:
+    """The organization's access token on a platform, renewed through its OAuth client;
+    a platform not connected (or no longer) fails the post, saying so."""
+    if not endpoints.client_id:
+        raise PublishFailed(f"{platform} is not set up on this install (see README)")
+
+    def token(force: bool) -> str:
+        with httpx.Client(timeout=15.0) as http:
+            try:
+                return connections.credentials(
+                    container.uow(),
+                    container.secrets,
+                    org_id=org_id,
+                    platform=platform,
+                    refresh=OAuthClient(endpoints, http).refresh,
+                    force_refresh=force,
+                ).access_token
+            except connections.ConnectionUnusable as exc:
+                raise PublishFailed(str(exc)) from exc
+
+    return token
 
 
 def install(container: Container) -> None:

@@ -1,0 +1,109 @@
+"""Publishing on YouTube: the queue item's asset uploaded as the organization's connected
+channel (resumable, in chunks), with its title, description and tags, then added to the
+configured playlist."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from wavestack.kernel.logging import get_logger
+from wavestack.kernel.storage import FileStorage
+from wavestack.providers.youtube import YouTubeError, YouTubeSettings, YouTubeUploader
+from wavestack.services.cms import AssetRead
+from wavestack.services.content_queue import QueueItemRead
+from wavestack.services.publishing.publishers import Published, PublishFailed
+
+log = get_logger(__name__)
+MAX_TITLE = 100
+MAX_DESCRIPTION_BYTES = 5000
+MAX_TAGS_CHARS = 500
+EXPLAINED = {
+    "quotaExceeded": "YouTube's daily API quota is used up (it resets at midnight Pacific time)",
+    "uploadLimitExceeded": "the channel reached YouTube's upload limit for now",
+    "forbidden": "the connected account may not upload to this channel",
+}
+
+
+def video_body(item: QueueItemRead, settings: YouTubeSettings) -> dict[str, Any]:
+    """The video's snippet and status, within YouTube's limits (or PublishFailed)."""
+    tags = list(item.hashtags)
+    description = "\n\n".join(
+        part for part in (item.caption or "", " ".join(f"#{t}" for t in tags)) if part
+    )
+    if len(item.title) > MAX_TITLE:
+        raise PublishFailed(f"YouTube titles are at most {MAX_TITLE} characters")
+    if len(description.encode()) > MAX_DESCRIPTION_BYTES:
+        raise PublishFailed(f"YouTube descriptions are at most {MAX_DESCRIPTION_BYTES} bytes")
+    # YouTube counts a tag with a space as if it were quoted: two characters more.
+    if sum(len(t) + (2 if " " in t else 0) for t in tags) + max(len(tags) - 1, 0) > MAX_TAGS_CHARS:
+        raise PublishFailed(f"YouTube tags are at most {MAX_TAGS_CHARS} characters in all")
+    return {
+        "snippet": {
+            "title": item.title,
+            "description": description,
+            "tags": tags,
+            "categoryId": settings.category_id,
+        },
+        "status": {
+            "privacyStatus": settings.privacy,
+            "selfDeclaredMadeForKids": False,
+        },
+    }
+
+
+class YouTubePublisher:
+    """Uploads to the channel each organization connected (`wavestack connect youtube`)."""
+
+    platform = "youtube"
+
+    def __init__(
+        self,
+        uploader_for: Callable[[str], YouTubeUploader],
+        storage: FileStorage,
+        settings: YouTubeSettings,
+    ) -> None:
+        self.uploader_for = uploader_for
+        self.storage = storage
+        self.settings = settings
+
+    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
+        """Upload; a refusal (quota, limits, rights) is final, a server error is retried."""
+        if not asset.mime_type.startswith("video/"):
+            raise PublishFailed(f"YouTube takes videos, not {asset.mime_type}")
+        body = video_body(item, self.settings)
+        uploader = self.uploader_for(item.org_id)
+        with self._media(asset) as path:
+            try:
+                video = uploader.upload(path, asset.mime_type, body)
+            except YouTubeError as exc:
+                if exc.status >= 500 or exc.status == 0:
+                    raise  # YouTube's side had trouble: the job tries again later
+                raise PublishFailed(EXPLAINED.get(exc.reason, str(exc))) from exc
+        video_id = str(video["id"])
+        if self.settings.playlist_id:
+            try:
+                uploader.add_to_playlist(video_id, self.settings.playlist_id)
+            except YouTubeError as exc:
+                # The video is up: a playlist that refused it does not undo the post.
+                log.warning("playlist insert failed", video_id=video_id, error=str(exc))
+        return Published(external_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}")
+
+    @contextmanager
+    def _media(self, asset: AssetRead) -> Iterator[Path]:
+        """The asset as a local file (copied out of object storage when it lives there)."""
+        if asset.storage_path is None:
+            raise PublishFailed("the asset has no stored media")
+        local = self.storage.local_path(asset.storage_path)
+        if local is not None:
+            yield local
+            return
+        with tempfile.TemporaryDirectory(prefix="wavestack-youtube-") as folder:
+            copy = Path(folder) / Path(asset.filename).name
+            with self.storage.open(asset.storage_path) as source, copy.open("wb") as out:
+                shutil.copyfileobj(source, out)
+            yield copy

@@ -1,0 +1,123 @@
+"""Publishing on YouTube, end to end: a queued item uploaded as the organization's connected
+channel (the token renewed on 401), added to the playlist, recorded as a post; refusals
+(quota, limits, not connected) fail the delivery with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from fakes.http import served
+from fakes.youtube import CHANNEL, FakeGoogle
+from support import SyncASGIClient, Tenant, make_asset, make_project
+from wavestack.bootstrap import Container
+from wavestack.kernel.ids import new_id
+from wavestack.providers.oauth import TokenSet
+from wavestack.services import connections
+from wavestack.services.publishing import PublishScheduler
+
+
+@pytest.fixture
+def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
+    """Google's fakes, and this install's settings pointing at them (before the container
+    that reads them is built)."""
+    fake = FakeGoogle()
+    with served(fake.handle) as base:
+        for name, value in {
+            "CLIENT_ID": "google-client",
+            "CLIENT_SECRET": "s3cret",
+            "API_URL": f"{base}/",
+            "TOKEN_URL": f"{base}/oauth2/token",
+            "PLAYLIST_ID": "PLhighlights",
+        }.items():
+            monkeypatch.setenv(f"WAVESTACK_YOUTUBE_{name}", value)
+        yield fake
+
+
+def connect(container: Container, tenant: Tenant, fake: FakeGoogle) -> None:
+    fake.oauth.access_tokens.add("ya29.first")
+    fake.oauth.refresh_tokens.add("1//refresh")
+    connections.save(
+        container.uow(),
+        container.secrets,
+        org_id=tenant.org_id,
+        platform="youtube",
+        account_id=CHANNEL,
+        account_name="The Creator",
+        tokens=TokenSet(
+            "ya29.first",
+            refresh_token="1//refresh",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        ),
+    )
+
+
+def publish_now(
+    api: SyncASGIClient, container: Container, tenant: Tenant, **overrides: Any
+) -> dict[str, Any]:
+    body = {
+        "projectId": make_project(api, tenant),
+        "assetId": make_asset(api, tenant),
+        "title": "Best moment",
+        "caption": "From last night",
+        "hashtags": ["gaming", "clips"],
+        "platforms": ["youtube"],
+        "idempotencyKey": new_id(),
+        **overrides,
+    }
+    queued = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert queued.status_code == 201, queued.text
+    PublishScheduler(container.uow).run_once()
+    return dict(api.get(f"/api/queue/{queued.json()['id']}", headers=tenant.headers).json())
+
+
+def test_a_video_is_uploaded_to_the_connected_channel(
+    google: FakeGoogle, api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    connect(container, tenant, google)
+    google.oauth.access_tokens.discard("ya29.first")  # expired on Google's side: 401, renewed
+    done = publish_now(api, container, tenant, platforms=["youtube", "local"])
+    assert done["status"] == "published", done
+    delivery = done["deliveries"]["youtube"]
+    (video_id,) = google.youtube.videos
+    assert delivery["url"] == f"https://www.youtube.com/watch?v={video_id}"
+    video = google.youtube.videos[video_id]
+    assert video["snippet"] == {
+        "title": "Best moment",
+        "description": "From last night\n\n#gaming #clips",
+        "tags": ["gaming", "clips"],
+        "categoryId": "22",
+    }
+    assert video["status"] == {"privacyStatus": "public", "selfDeclaredMadeForKids": False}
+    assert google.youtube.playlist_items[0]["resourceId"]["videoId"] == video_id
+    assert any(call.get("grant_type") == "refresh_token" for call in google.oauth.calls)
+    posts = api.get("/api/posts?platform=youtube", headers=tenant.headers).json()["items"]
+    assert [p["externalId"] for p in posts] == [video_id]
+
+
+def test_refusals_fail_the_delivery_with_the_reason(
+    google: FakeGoogle,
+    api: SyncASGIClient,
+    container: Container,
+    tenant: Tenant,
+    other_tenant: Tenant,
+) -> None:
+    connect(container, tenant, google)
+    google.youtube.quota_left = 100
+    done = publish_now(api, container, tenant)
+    assert done["status"] == "failed"
+    assert done["deliveries"]["youtube"]["error"] == (
+        "YouTube's daily API quota is used up (it resets at midnight Pacific time)"
+    )
+    google.youtube.quota_left = 10_000
+    google.youtube.upload_limit_reached = True
+    limited = publish_now(api, container, tenant)
+    assert limited["error"] == "youtube: the channel reached YouTube's upload limit for now"
+    long_title = publish_now(api, container, tenant, title="x" * 101)
+    assert long_title["error"] == "youtube: YouTube titles are at most 100 characters"
+    elsewhere = publish_now(api, container, other_tenant)
+    assert elsewhere["error"] == "youtube: youtube is not connected (wavestack connect youtube)"
+    assert google.youtube.videos == {}
