@@ -116,8 +116,6 @@ def test_refusals_fail_the_delivery_with_the_reason(
     google.youtube.upload_limit_reached = True
     limited = publish_now(api, container, tenant)
     assert limited["error"] == "youtube: the channel reached YouTube's upload limit for now"
-    long_title = publish_now(api, container, tenant, title="x" * 101)
-    assert long_title["error"] == "youtube: YouTube titles are at most 100 characters"
     elsewhere = publish_now(api, container, other_tenant)
     assert elsewhere["error"] == "youtube: youtube is not connected (wavestack connect youtube)"
     assert google.youtube.videos == {}

@@ -450,13 +450,57 @@ def test_limits_are_inclusive(api: SyncASGIClient, tenant: Tenant, refs: Refs) -
         tenant,
         refs.project,
         refs.asset,
-        title="🎬" * 120,
+        title="🎬" * 120,  # YouTube takes 100: see the platform rules below
         hashtags=[f"#tag{i}" for i in range(30)],
-        platforms=["youtube", "instagram", "tiktok", "facebook", "linkedin", "x", "local"],
+        platforms=["instagram", "tiktok", "facebook", "linkedin", "x", "local"],
     )
     assert len(item["title"]) == 120
     assert item["hashtags"] == [f"tag{i}" for i in range(30)]
-    assert len(item["platforms"]) == 7
+    assert len(item["platforms"]) == 6
+
+
+def test_content_that_does_not_fit_a_platform_is_refused(
+    api: SyncASGIClient, tenant: Tenant, refs: Refs
+) -> None:
+    def refused(**overrides: Any) -> list[dict[str, str]]:
+        body = item_body(refs.project, refs.asset, **overrides)
+        response = api.post("/api/queue", headers=tenant.headers, json=body)
+        assert response.status_code == 422, response.text
+        return list(response.json()["error"]["details"])
+
+    assert refused(title="x" * 101, platforms=["youtube"]) == [
+        {"field": "title", "message": "YouTube titles are at most 100 characters"}
+    ]
+    assert refused(caption="y" * 2200, platforms=["instagram", "x"]) == [
+        {
+            "field": "caption",
+            "message": "Instagram takes at most 2200 characters of caption and hashtags",
+        }
+    ]
+    picture = api.post(
+        "/api/assets",
+        headers=tenant.headers,
+        files={"file": ("pic.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+    ).json()["id"]
+    assert refused(assetId=picture, platforms=["youtube", "tiktok", "local"]) == [
+        {"field": "assetId", "message": "YouTube takes videos, not image/png"},
+        {"field": "assetId", "message": "TikTok takes videos, not image/png"},
+    ]
+    # X takes long text as a thread, so it is no reason to refuse.
+    long_post = item_body(refs.project, refs.asset, caption="word " * 200, platforms=["x"])
+    assert api.post("/api/queue", headers=tenant.headers, json=long_post).status_code == 201
+    changed = api.post(
+        "/api/queue",
+        headers=tenant.headers,
+        json=item_body(refs.project, refs.asset, title="x" * 101, platforms=["local"]),
+    ).json()
+    patched = api.patch(
+        f"/api/queue/{changed['id']}", headers=tenant.headers, json={"platforms": ["youtube"]}
+    )
+    assert patched.status_code == 422
+    assert api.get(f"/api/queue/{changed['id']}", headers=tenant.headers).json()["platforms"] == [
+        "local"
+    ]
 
 
 # --- idempotency ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Content queue: what to publish, where and when. Other services call these functions only."""
 
+from wavestack.services.content_queue.rules import Problem, post_text, problems, x_thread
 from wavestack.services.content_queue.schemas import Delivery, Platform, QueueItemRead
 from wavestack.services.content_queue.service import (
     claim_due,
@@ -11,9 +12,13 @@ from wavestack.services.content_queue.service import (
 __all__ = [
     "Delivery",
     "Platform",
+    "Problem",
     "QueueItemRead",
     "claim_due",
     "get_item",
+    "post_text",
+    "problems",
     "record_delivery",
     "start_delivery",
+    "x_thread",
 ]

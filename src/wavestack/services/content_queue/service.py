@@ -15,6 +15,7 @@ from wavestack.kernel.queries import get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services import cms
+from wavestack.services.content_queue import rules
 from wavestack.services.content_queue.events import (
     QueueItemCanceled,
     QueueItemCreated,
@@ -47,6 +48,36 @@ def _check_refs(
         raise _field_error("projectId", "no such project in this organization")
     if asset_id is not None and not cms.asset_exists(uow, org_id=org_id, asset_id=asset_id):
         raise _field_error("assetId", "no such asset in this organization")
+
+
+def _check_fit(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    platforms: list[str],
+    title: str,
+    caption: str | None,
+    hashtags: list[str],
+    asset_id: str,
+) -> None:
+    """422 when the content does not fit one of its platforms."""
+    asset = cms.get_asset(uow, org_id=org_id, asset_id=asset_id)
+    found = rules.problems(
+        platforms,
+        title=title,
+        caption=caption,
+        hashtags=hashtags,
+        asset={
+            "mimeType": asset.mime_type,
+            "sizeBytes": asset.size_bytes,
+            "duration": asset.duration,
+        },
+    )
+    if found:
+        raise ValidationFailed(
+            "; ".join(problem.message for problem in found),
+            details=[problem.detail() for problem in found],
+        )
 
 
 def _check_schedule(schedule_at: datetime | None, now: datetime) -> None:
@@ -99,6 +130,15 @@ def create_item(
                 return _replay(existing, fingerprint), False
             _check_refs(uow, org_id=org_id, project_id=data.project_id, asset_id=data.asset_id)
             _check_schedule(data.schedule_at, utcnow())
+            _check_fit(
+                uow,
+                org_id=org_id,
+                platforms=list(data.platforms),
+                title=data.title,
+                caption=data.caption,
+                hashtags=data.hashtags,
+                asset_id=data.asset_id,
+            )
             item = QueueItem(
                 org_id=org_id,
                 project_id=data.project_id,
@@ -184,6 +224,16 @@ def update_item(
         changed = [f for f, v in changes.items() if getattr(item, f) != v]
         for field in changed:
             setattr(item, field, changes[field])
+        if changed:
+            _check_fit(
+                uow,
+                org_id=org_id,
+                platforms=item.platforms,
+                title=item.title,
+                caption=item.caption,
+                hashtags=item.hashtags,
+                asset_id=item.asset_id,
+            )
         if changed:
             item.updated_at = utcnow()
             uow.publish(QueueItemUpdated(org_id=org_id, item_id=item.id, changed=changed))

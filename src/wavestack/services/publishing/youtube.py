@@ -14,14 +14,12 @@ from typing import Any
 from wavestack.kernel.logging import get_logger
 from wavestack.kernel.storage import FileStorage
 from wavestack.providers.youtube import YouTubeError, YouTubeSettings, YouTubeUploader
+from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
 from wavestack.services.publishing.publishers import Published, PublishFailed
 
 log = get_logger(__name__)
-MAX_TITLE = 100
-MAX_DESCRIPTION_BYTES = 5000
-MAX_TAGS_CHARS = 500
 EXPLAINED = {
     "quotaExceeded": "YouTube's daily API quota is used up (it resets at midnight Pacific time)",
     "uploadLimitExceeded": "the channel reached YouTube's upload limit for now",
@@ -31,22 +29,16 @@ EXPLAINED = {
 
 def video_body(item: QueueItemRead, settings: YouTubeSettings) -> dict[str, Any]:
     """The video's snippet and status, within YouTube's limits (or PublishFailed)."""
-    tags = list(item.hashtags)
-    description = "\n\n".join(
-        part for part in (item.caption or "", " ".join(f"#{t}" for t in tags)) if part
+    found = content_queue.problems(
+        ["youtube"], title=item.title, caption=item.caption, hashtags=item.hashtags
     )
-    if len(item.title) > MAX_TITLE:
-        raise PublishFailed(f"YouTube titles are at most {MAX_TITLE} characters")
-    if len(description.encode()) > MAX_DESCRIPTION_BYTES:
-        raise PublishFailed(f"YouTube descriptions are at most {MAX_DESCRIPTION_BYTES} bytes")
-    # YouTube counts a tag with a space as if it were quoted: two characters more.
-    if sum(len(t) + (2 if " " in t else 0) for t in tags) + max(len(tags) - 1, 0) > MAX_TAGS_CHARS:
-        raise PublishFailed(f"YouTube tags are at most {MAX_TAGS_CHARS} characters in all")
+    if found:
+        raise PublishFailed(found[0].message)
     return {
         "snippet": {
             "title": item.title,
-            "description": description,
-            "tags": tags,
+            "description": content_queue.post_text(item.caption, item.hashtags),
+            "tags": list(item.hashtags),
             "categoryId": settings.category_id,
         },
         "status": {
@@ -73,8 +65,6 @@ class YouTubePublisher:
 
     def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
         """Upload; a refusal (quota, limits, rights) is final, a server error is retried."""
-        if not asset.mime_type.startswith("video/"):
-            raise PublishFailed(f"YouTube takes videos, not {asset.mime_type}")
         body = video_body(item, self.settings)
         uploader = self.uploader_for(item.org_id)
         with self._media(asset) as path:
