@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -214,3 +215,10 @@ def set_asset_status(container: Container, asset_id: str, status: str) -> None:
         conn.execute(
             text("UPDATE cms_assets SET status = :s WHERE id = :id"), {"s": status, "id": asset_id}
         )
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from support import free_port
 from wavestack.kernel.config import Settings
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(settings: Settings, data_dir: Path) -> dict[str, str]:
@@ -41,7 +35,7 @@ def _start_up(
     env: dict[str, str], data_dir: Path, *args: str, capture: bool = False
 ) -> tuple[subprocess.Popen[str], str]:
     """Start `wavestack up` on a free port and wait until it answers its health check."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

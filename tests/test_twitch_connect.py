@@ -3,12 +3,9 @@ of Twitch's OAuth, Helix and EventSub."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -16,8 +13,9 @@ from typer.testing import CliRunner
 
 from fakes.http import served
 from fakes.oauth import FakeTokenEndpoint
+from fakes.oauth import consenting_browser as browser
 from fakes.twitch import CLIENT_ID, FakeEventSub, FakeHelix
-from support import Tenant
+from support import Tenant, free_port
 from wavestack.adapters import ChatAdapters
 from wavestack.bootstrap import Container
 from wavestack.cli import app
@@ -40,12 +38,6 @@ class FakeTwitch:
         return self.helix.handle(request)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def settings_for(base: str, **extra: str) -> TwitchSettings:
     return TwitchSettings(
         client_id=CLIENT_ID,
@@ -65,23 +57,13 @@ def twitch() -> Iterator[tuple[FakeTwitch, str]]:
         yield fake, base
 
 
-def consenting_browser(fake: FakeTwitch, *, deny: bool = False, forge: bool = False):  # type: ignore[no-untyped-def]
-    """What the creator's browser does: Twitch's consent page redirects back with a code."""
-
-    def open_url(url: str) -> None:
-        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+def consenting_browser(
+    fake: FakeTwitch, *, deny: bool = False, forge: bool = False
+) -> Callable[[str], None]:
+    def check(query: dict[str, str]) -> None:
         assert "code_challenge" not in query  # Twitch's confidential clients use no PKCE
-        state = "forged" if forge else query["state"]
-        answer = (
-            {"error": "access_denied", "error_description": "The user denied you access"}
-            if deny
-            else {"code": fake.oauth.issue_code(), "state": state}
-        )
-        threading.Thread(
-            target=httpx.get, args=(query["redirect_uri"],), kwargs={"params": answer}, daemon=True
-        ).start()
 
-    return open_url
+    return browser(fake.oauth, check=check, deny=deny, forge=forge)
 
 
 def test_connect_stores_the_account(

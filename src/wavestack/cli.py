@@ -28,6 +28,7 @@ from wavestack.connect import (
     connect_telegram,
     connect_twitch,
     connect_whatsapp,
+    connect_x,
     connect_youtube,
 )
 from wavestack.kernel.config import Settings
@@ -40,6 +41,7 @@ from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
+from wavestack.providers.x import XSettings
 from wavestack.providers.youtube import YouTubeSettings
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
@@ -152,7 +154,7 @@ def up(
             f"Processes  {settings.api_workers} API process(es)",
             f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
             f"Platforms  {_program()} connect "
-            "twitch|youtube|discord|telegram|whatsapp|streamelements|streamlabs "
+            "twitch|youtube|x|discord|telegram|whatsapp|streamelements|streamlabs "
             "(README: Connecting platforms); connected ones start with the bots",
         ]
         if first is not None:
@@ -400,7 +402,7 @@ def connect(
     platform: Annotated[
         str,
         typer.Argument(
-            help="The platform to connect: twitch, youtube, discord, telegram, whatsapp, "
+            help="The platform to connect: twitch, youtube, x, discord, telegram, whatsapp, "
             "streamelements, streamlabs."
         ),
     ],
@@ -428,6 +430,7 @@ def connect(
     supported = (
         "twitch",
         "youtube",
+        "x",
         "discord",
         "telegram",
         "whatsapp",
@@ -482,6 +485,10 @@ def connect(
                     StreamlabsSettings(),
                     org_id=org_id,
                     token=token or typer.prompt("Streamlabs Socket API token", hide_input=True),
+                )
+            elif platform == "x":
+                connected = connect_x(
+                    container, XSettings(), org_id=org_id, open_url=show, timeout=timeout
                 )
             elif platform == "youtube":
                 connected = connect_youtube(

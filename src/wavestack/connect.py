@@ -18,6 +18,7 @@ import httpx
 from wavestack.bootstrap import Container
 from wavestack.providers.discord import DiscordClient, DiscordFailed, DiscordSettings
 from wavestack.providers.oauth import (
+    OAuthApp,
     OAuthClient,
     OAuthEndpoints,
     OAuthError,
@@ -28,6 +29,7 @@ from wavestack.providers.streamlabs import StreamlabsRefused, StreamlabsSettings
 from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
 from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
+from wavestack.providers.x import XClient, XError, XSettings
 from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat, YouTubeSettings
 from wavestack.services import connections
 
@@ -136,9 +138,7 @@ def _connect_oauth(
     container: Container,
     *,
     platform: str,
-    endpoints: OAuthEndpoints,
-    redirect_uri: str,
-    scopes: list[str],
+    app: OAuthApp,
     org_id: str,
     open_url: Callable[[str], object],
     timeout: float,
@@ -147,16 +147,16 @@ def _connect_oauth(
 ) -> connections.ConnectionRead:
     """Authorize in the browser, ask the platform whose account it is, store its tokens."""
     tokens = authorize(
-        endpoints,
-        redirect_uri=redirect_uri,
-        scopes=scopes,
+        app.oauth(),
+        redirect_uri=app.redirect_uri,
+        scopes=app.scopes,
         open_url=open_url,
         timeout=timeout,
         http=http,
     )
     try:
         account_id, account_name = whoami(tokens.access_token)
-    except (TwitchError, YouTubeError, IndexError) as exc:
+    except (TwitchError, YouTubeError, XError, IndexError) as exc:
         raise ConnectFailed(f"{platform} did not complete the connection: {exc}") from exc
     return connections.save(
         container.uow(),
@@ -200,9 +200,7 @@ def connect_twitch(
     return _connect_oauth(
         container,
         platform="twitch",
-        endpoints=settings.oauth(),
-        redirect_uri=settings.redirect_uri,
-        scopes=settings.scopes,
+        app=settings,
         org_id=org_id,
         open_url=open_url,
         timeout=timeout,
@@ -230,9 +228,7 @@ def connect_youtube(
     return _connect_oauth(
         container,
         platform="youtube",
-        endpoints=settings.oauth(),
-        redirect_uri=settings.redirect_uri,
-        scopes=settings.scopes,
+        app=settings,
         org_id=org_id,
         open_url=open_url,
         timeout=timeout,
@@ -240,6 +236,36 @@ def connect_youtube(
         whoami=lambda access_token: YouTubeLiveChat(
             lambda _force: access_token, api_url=settings.api_url
         ).my_channel(),
+    )
+
+
+def connect_x(
+    container: Container,
+    settings: XSettings,
+    *,
+    org_id: str,
+    open_url: Callable[[str], object],
+    timeout: float = 300.0,
+    http: httpx.Client | None = None,
+) -> connections.ConnectionRead:
+    """Ask X for access to the account in the browser (OAuth 2.0 with PKCE); store the
+    tokens (with a refresh token: `offline.access`)."""
+    if not settings.configured:
+        raise ConnectFailed(
+            "set WAVESTACK_X_CLIENT_ID (and WAVESTACK_X_CLIENT_SECRET for a confidential app) "
+            "first: create an app with OAuth 2.0 in the X developer portal"
+        )
+    return _connect_oauth(
+        container,
+        platform="x",
+        app=settings,
+        org_id=org_id,
+        open_url=open_url,
+        timeout=timeout,
+        http=http or httpx.Client(timeout=15.0),
+        whoami=lambda access_token: XClient(
+            lambda _force: access_token, api_url=settings.api_url
+        ).me(),
     )
 
 

@@ -8,8 +8,10 @@ import base64
 import hashlib
 import json
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -38,6 +40,10 @@ class FakeTokenEndpoint:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        basic = request.headers.get("authorization", "")
+        if basic.startswith("Basic "):  # the secret as HTTP Basic auth (RFC 6749 2.3.1)
+            user, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+            form |= {"client_id": user, "client_secret": secret}
         self.calls.append(form)
         if (form.get("client_id"), form.get("client_secret")) != (
             self.client_id,
@@ -88,3 +94,31 @@ def _error(status: int, code: str, description: str) -> httpx.Response:
 def _s256(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def consenting_browser(
+    endpoint: FakeTokenEndpoint,
+    *,
+    check: Callable[[dict[str, str]], None] | None = None,
+    deny: bool = False,
+    forge: bool = False,
+) -> Callable[[str], None]:
+    """What the creator's browser does on the platform's consent page: it redirects back to
+    the local callback with a code (bound to the PKCE challenge, if one came), a refusal
+    (`deny`) or a state that is not ours (`forge`). `check` sees the authorization query."""
+
+    def open_url(url: str) -> None:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        if check is not None:
+            check(query)
+        state = "forged" if forge else query["state"]
+        answer = (
+            {"error": "access_denied", "error_description": "The user denied you access"}
+            if deny
+            else {"code": endpoint.issue_code(query.get("code_challenge", "")), "state": state}
+        )
+        threading.Thread(
+            target=httpx.get, args=(query["redirect_uri"],), kwargs={"params": answer}, daemon=True
+        ).start()
+
+    return open_url

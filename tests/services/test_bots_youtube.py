@@ -4,29 +4,21 @@ official client, the token renewed on 401, against protocol-level fakes served o
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 
 from fakes.http import served
+from fakes.oauth import consenting_browser
 from fakes.youtube import CHANNEL, FakeGoogle
-from support import Tenant, wait_until
+from support import Tenant, free_port, wait_until
 from wavestack.adapters import ChatAdapters
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_youtube
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat, YouTubeSettings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -48,19 +40,11 @@ def google() -> Iterator[tuple[FakeGoogle, YouTubeSettings]]:
 
 
 def browser(fake: FakeGoogle) -> Callable[[str], None]:
-    def open_url(url: str) -> None:
-        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    def check(query: dict[str, str]) -> None:
         assert query["code_challenge_method"] == "S256"  # Google takes PKCE
         assert (query["access_type"], query["prompt"]) == ("offline", "consent")
-        code = fake.oauth.issue_code(query["code_challenge"])
-        threading.Thread(
-            target=httpx.get,
-            args=(query["redirect_uri"],),
-            kwargs={"params": {"code": code, "state": query["state"]}},
-            daemon=True,
-        ).start()
 
-    return open_url
+    return consenting_browser(fake.oauth, check=check)
 
 
 def test_the_client_reports_youtube_reasons(google: tuple[FakeGoogle, YouTubeSettings]) -> None:

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -27,6 +27,41 @@ class OAuthEndpoints:
     pkce: bool = True
     # Some platforms want extra parameters on the authorization URL (Google: offline access).
     extra: tuple[tuple[str, str], ...] = ()
+    # Some want the client's secret as HTTP Basic auth, not in the form (X).
+    basic_auth: bool = False
+
+
+class OAuthApp(Protocol):
+    """A platform app's registration, as its settings hold it."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    scopes: list[str]
+    auth_url: str
+    token_url: str
+
+    def oauth(self) -> OAuthEndpoints:
+        """The endpoints and how this platform wants them used."""
+
+
+def endpoints_of(
+    app: OAuthApp,
+    *,
+    pkce: bool = True,
+    extra: tuple[tuple[str, str], ...] = (),
+    basic_auth: bool = False,
+) -> OAuthEndpoints:
+    """An app's endpoints from its settings."""
+    return OAuthEndpoints(
+        authorize_url=app.auth_url,
+        token_url=app.token_url,
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        pkce=pkce,
+        extra=extra,
+        basic_auth=basic_auth,
+    )
 
 
 def new_pkce() -> tuple[str, str]:
@@ -75,11 +110,16 @@ class OAuthClient:
 
     def _token(self, form: dict[str, str]) -> TokenSet:
         form = {**form, "client_id": self.endpoints.client_id}
-        if self.endpoints.client_secret:
-            form["client_secret"] = self.endpoints.client_secret
+        secret = self.endpoints.client_secret
+        basic = (self.endpoints.client_id, secret) if secret and self.endpoints.basic_auth else None
+        if secret and basic is None:
+            form["client_secret"] = secret
         try:
             response = self._http.post(
-                self.endpoints.token_url, data=form, headers={"Accept": "application/json"}
+                self.endpoints.token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                auth=basic or httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             raise OAuthError(f"the token endpoint is unreachable: {exc}") from exc

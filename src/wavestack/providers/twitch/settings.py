@@ -6,7 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wavestack.kernel.config import WordList
-from wavestack.providers.oauth import OAuthEndpoints
+from wavestack.providers.oauth import OAuthEndpoints, endpoints_of
 
 # What the bots do on Twitch, scope by scope: read and send chat, moderate it, follow the
 # channel's events, and steer the stream.
@@ -63,10 +63,4 @@ class TwitchSettings(BaseSettings):
 
     def oauth(self) -> OAuthEndpoints:
         """The OAuth endpoints; Twitch's confidential clients use no PKCE."""
-        return OAuthEndpoints(
-            authorize_url=self.auth_url,
-            token_url=self.token_url,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            pkce=False,
-        )
+        return endpoints_of(self, pkce=False)

@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wavestack.kernel.config import WordList
-from wavestack.providers.oauth import OAuthEndpoints
+from wavestack.providers.oauth import OAuthEndpoints, endpoints_of
 
 
 class YouTubeSettings(BaseSettings):
@@ -53,11 +53,4 @@ class YouTubeSettings(BaseSettings):
 
     def oauth(self) -> OAuthEndpoints:
         """Google's endpoints, with PKCE and a refresh token (offline access)."""
-        return OAuthEndpoints(
-            authorize_url=self.auth_url,
-            token_url=self.token_url,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            pkce=True,
-            extra=(("access_type", "offline"), ("prompt", "consent")),
-        )
+        return endpoints_of(self, extra=(("access_type", "offline"), ("prompt", "consent")))

@@ -9,6 +9,7 @@ import httpx
 
 from wavestack.kernel.jobs import RetryPolicy
 from wavestack.providers.oauth import OAuthClient, OAuthEndpoints
+from wavestack.providers.x import XClient, XSettings
 from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
 from wavestack.services import connections
 from wavestack.services.publishing import service
@@ -16,6 +17,7 @@ from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.local import LocalPublisher
 from wavestack.services.publishing.publishers import Publisher, PublishFailed
 from wavestack.services.publishing.settings import PublishingSettings
+from wavestack.services.publishing.x import XPublisher
 from wavestack.services.publishing.youtube import YouTubePublisher
 
 if TYPE_CHECKING:
@@ -31,29 +33,35 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
         public_url=settings.resolved_public_url,
         feed_items=PublishingSettings().feed_items,
     )
-    youtube = YouTubeSettings()
+    youtube, x = YouTubeSettings(), XSettings()
+
+    def x_account(org_id: str) -> tuple[XClient, str]:
+        token, username = connected_account(container, org_id, "x", x.oauth())
+        return XClient(token, api_url=x.api_url), username
+
     return {
         local.platform: local,
         "youtube": YouTubePublisher(
             lambda org_id: YouTubeUploader(
-                connected_token(container, org_id, "youtube", youtube.oauth()),
+                connected_account(container, org_id, "youtube", youtube.oauth())[0],
                 api_url=youtube.api_url,
             ),
             container.storage,
             youtube,
         ),
+        "x": XPublisher(x_account, container.storage),
     }
 
 
-def connected_token(
+def connected_account(
     container: Container, org_id: str, platform: str, endpoints: OAuthEndpoints
-) -> Callable[[bool], str]:
-    """The organization's access token on a platform, renewed through its OAuth client;
-    a platform not connected (or no longer) fails the post, saying so."""
+) -> tuple[Callable[[bool], str], str]:
+    """The organization's access token on a platform (renewed through its OAuth client) and
+    the account's name; a platform not connected (or no longer) fails the post, saying so."""
     if not endpoints.client_id:
         raise PublishFailed(f"{platform} is not set up on this install (see README)")
 
-    def token(force: bool) -> str:
+    def read(force: bool) -> connections.Credentials:
         with httpx.Client(timeout=15.0) as http:
             try:
                 return connections.credentials(
@@ -63,11 +71,12 @@ def connected_token(
                     platform=platform,
                     refresh=OAuthClient(endpoints, http).refresh,
                     force_refresh=force,
-                ).access_token
+                )
             except connections.ConnectionUnusable as exc:
                 raise PublishFailed(str(exc)) from exc
 
-    return token
+    account = read(False)  # fails now when the platform is not connected
+    return lambda force: read(force).access_token, account.account_name
 
 
 def install(container: Container) -> None:

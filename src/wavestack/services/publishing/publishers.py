@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from wavestack.kernel.storage import FileStorage
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
 
@@ -22,6 +28,11 @@ class PublishFailed(Exception):
     message says why. Anything else a publisher raises is retried."""
 
 
+class PublishUnconfirmed(Exception):
+    """The publishing call went out but no answer came back: the post may or may not be
+    up, so it is not tried again blindly (that could post it twice)."""
+
+
 class Publisher(Protocol):
     """One platform's publishing."""
 
@@ -29,3 +40,19 @@ class Publisher(Protocol):
 
     def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
         """Publish, or raise PublishFailed (final) or another error (retried)."""
+
+
+@contextmanager
+def local_media(storage: FileStorage, asset: AssetRead) -> Iterator[Path]:
+    """The asset as a local file (copied out of object storage when it lives there)."""
+    if asset.storage_path is None:
+        raise PublishFailed("the asset has no stored media")
+    local = storage.local_path(asset.storage_path)
+    if local is not None:
+        yield local
+        return
+    with tempfile.TemporaryDirectory(prefix="wavestack-media-") as folder:
+        copy = Path(folder) / Path(asset.filename).name
+        with storage.open(asset.storage_path) as source, copy.open("wb") as out:
+            shutil.copyfileobj(source, out)
+        yield copy

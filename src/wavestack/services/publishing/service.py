@@ -15,7 +15,11 @@ from wavestack.services import cms, content_queue
 from wavestack.services.content_queue import Delivery
 from wavestack.services.publishing.events import PostFailed, PostPublished, PublishToPlatform
 from wavestack.services.publishing.models import Post
-from wavestack.services.publishing.publishers import Publisher, PublishFailed
+from wavestack.services.publishing.publishers import (
+    Publisher,
+    PublishFailed,
+    PublishUnconfirmed,
+)
 from wavestack.services.publishing.schemas import PostRead
 
 log = get_logger(__name__)
@@ -104,6 +108,10 @@ def publish(uow: UowFactory, publishers: Mapping[str, Publisher], job: PublishTo
         published = publisher.publish(item, asset)
     except PublishFailed as exc:
         fail(uow, job, str(exc))
+        return
+    except PublishUnconfirmed as exc:
+        log.warning("publishing unconfirmed", platform=job.platform, item_id=job.item_id)
+        _deliver(uow(), job, Delivery(status="unconfirmed", error=str(exc)))
         return
     except Exception:
         _deliver(uow(), job, Delivery(status="pending"))

@@ -4,11 +4,7 @@ configured playlist."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from wavestack.kernel.logging import get_logger
@@ -17,7 +13,7 @@ from wavestack.providers.youtube import YouTubeError, YouTubeSettings, YouTubeUp
 from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
-from wavestack.services.publishing.publishers import Published, PublishFailed
+from wavestack.services.publishing.publishers import Published, PublishFailed, local_media
 
 log = get_logger(__name__)
 EXPLAINED = {
@@ -67,7 +63,7 @@ class YouTubePublisher:
         """Upload; a refusal (quota, limits, rights) is final, a server error is retried."""
         body = video_body(item, self.settings)
         uploader = self.uploader_for(item.org_id)
-        with self._media(asset) as path:
+        with local_media(self.storage, asset) as path:
             try:
                 video = uploader.upload(path, asset.mime_type, body)
             except YouTubeError as exc:
@@ -82,18 +78,3 @@ class YouTubePublisher:
                 # The video is up: a playlist that refused it does not undo the post.
                 log.warning("playlist insert failed", video_id=video_id, error=str(exc))
         return Published(external_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}")
-
-    @contextmanager
-    def _media(self, asset: AssetRead) -> Iterator[Path]:
-        """The asset as a local file (copied out of object storage when it lives there)."""
-        if asset.storage_path is None:
-            raise PublishFailed("the asset has no stored media")
-        local = self.storage.local_path(asset.storage_path)
-        if local is not None:
-            yield local
-            return
-        with tempfile.TemporaryDirectory(prefix="wavestack-youtube-") as folder:
-            copy = Path(folder) / Path(asset.filename).name
-            with self.storage.open(asset.storage_path) as source, copy.open("wb") as out:
-                shutil.copyfileobj(source, out)
-            yield copy
