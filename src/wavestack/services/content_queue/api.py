@@ -10,13 +10,14 @@ from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.web import PageLimit, PageOffset, json_response
-from wavestack.services.content_queue import service
+from wavestack.services.content_queue import service, slots
 from wavestack.services.content_queue.schemas import (
     QueueItemCreate,
     QueueItemRead,
     QueueItemUpdate,
     QueueStatus,
 )
+from wavestack.services.content_queue.slots import SlotsPut, SlotsRead
 
 router = APIRouter(prefix="/api/queue", tags=["queue"])
 
@@ -66,6 +67,32 @@ async def list_items(
             project_id=project_id,
             limit=limit,
             offset=offset,
+        )
+    )
+
+
+@router.get("/slots", response_model=SlotsRead, tags=["queue"])
+async def get_slots(
+    request: Request, caller: Annotated[Principal, Depends(require("queue:read"))]
+) -> Response:
+    """The organization's weekly posting slots (for `scheduleAt: "next_slot"`)."""
+    return json_response(
+        await call_db(
+            request, slots.get_slots, container_of(request).uow(write=False), org_id=caller.org_id
+        )
+    )
+
+
+@router.put("/slots", response_model=SlotsRead, tags=["queue"])
+async def put_slots(
+    request: Request,
+    data: Annotated[SlotsPut, Body()],
+    caller: Annotated[Principal, Depends(require("queue:write"))],
+) -> Response:
+    """Replace the weekly posting slots: a time zone and `{platform, weekday, time}`s."""
+    return json_response(
+        await call_db(
+            request, slots.set_slots, container_of(request).uow(), org_id=caller.org_id, data=data
         )
     )
 

@@ -40,3 +40,18 @@ class QueueItem(Base):
     deliveries: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PostingSlot(Base):
+    """A weekly time an organization posts to a platform, in its own time zone."""
+
+    __tablename__ = "content_queue_slots"
+    __table_args__ = (UniqueConstraint("org_id", "platform", "weekday", "minute"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    weekday: Mapped[int]  # Monday 0 .. Sunday 6
+    minute: Mapped[int]  # of the day, local time
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

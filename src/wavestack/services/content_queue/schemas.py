@@ -38,6 +38,9 @@ Caption = Annotated[str, Field(max_length=5000)]
 RefId = Annotated[str, Field(min_length=1, max_length=36)]
 
 
+NextSlot = Literal["next_slot"]
+
+
 class QueueItemCreate(ApiInput):
     """Content to queue; `idempotencyKey` may come in the `Idempotency-Key` header instead."""
 
@@ -47,7 +50,11 @@ class QueueItemCreate(ApiInput):
     caption: Caption | None = None
     hashtags: Hashtags = Field(default_factory=list)
     platforms: Platforms
-    schedule_at: UtcDateTime | None = None
+    schedule_at: UtcDateTime | NextSlot | None = Field(
+        None,
+        description='When to publish: a time, "next_slot" (the next free posting slot), '
+        "or nothing (at once).",
+    )
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)
 
 
@@ -60,7 +67,7 @@ class QueueItemUpdate(ApiInput):
     caption: Caption | None = None
     hashtags: Hashtags | None = None
     platforms: Platforms | None = None
-    schedule_at: UtcDateTime | None = None
+    schedule_at: UtcDateTime | NextSlot | None = None
 
 
 class Delivery(ApiModel):

@@ -15,7 +15,7 @@ from wavestack.kernel.queries import get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services import cms
-from wavestack.services.content_queue import rules
+from wavestack.services.content_queue import rules, slots
 from wavestack.services.content_queue.events import (
     QueueItemCanceled,
     QueueItemCreated,
@@ -80,6 +80,23 @@ def _check_fit(
         )
 
 
+def _when(
+    uow: UnitOfWork,
+    org_id: str,
+    asked: datetime | str | None,
+    platforms: list[str],
+    item_id: str | None,
+) -> datetime | None:
+    """The time to publish: as asked (not in the past), or the next free posting slot."""
+    now = utcnow()
+    if isinstance(asked, str):  # "next_slot", the one word the schema allows
+        return slots.next_slot(
+            uow, org_id=org_id, platforms=platforms, now=now, ignore_item=item_id
+        )
+    _check_schedule(asked, now)
+    return asked
+
+
 def _check_schedule(schedule_at: datetime | None, now: datetime) -> None:
     if schedule_at is not None and schedule_at < now:
         raise _field_error("scheduleAt", "is in the past")
@@ -129,7 +146,7 @@ def create_item(
             if existing is not None:
                 return _replay(existing, fingerprint), False
             _check_refs(uow, org_id=org_id, project_id=data.project_id, asset_id=data.asset_id)
-            _check_schedule(data.schedule_at, utcnow())
+            schedule_at = _when(uow, org_id, data.schedule_at, list(data.platforms), None)
             _check_fit(
                 uow,
                 org_id=org_id,
@@ -147,7 +164,7 @@ def create_item(
                 caption=data.caption,
                 hashtags=data.hashtags,
                 platforms=list(data.platforms),
-                schedule_at=data.schedule_at,
+                schedule_at=schedule_at,
                 idempotency_key=key,
                 request_hash=fingerprint,
             )
@@ -220,7 +237,8 @@ def update_item(
             raise Conflict(f"the item is {item.status}; only queued items can be changed")
         _check_refs(uow, org_id=org_id, project_id=data.project_id, asset_id=data.asset_id)
         if "schedule_at" in changes:
-            _check_schedule(data.schedule_at, utcnow())
+            platforms = changes.get("platforms") or item.platforms
+            changes["schedule_at"] = _when(uow, org_id, data.schedule_at, platforms, item.id)
         changed = [f for f, v in changes.items() if getattr(item, f) != v]
         for field in changed:
             setattr(item, field, changes[field])
