@@ -222,3 +222,9 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def set_settings(monkeypatch: Any, prefix: str, values: dict[str, str]) -> None:
+    """Set `WAVESTACK_<PREFIX>_<NAME>` variables for the settings a container reads."""
+    for name, value in values.items():
+        monkeypatch.setenv(f"WAVESTACK_{prefix}_{name}", value)

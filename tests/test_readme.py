@@ -10,6 +10,7 @@ from wavestack.providers.obs import ObsSettings
 from wavestack.providers.streamelements import StreamElementsSettings
 from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramSettings
+from wavestack.providers.tiktok import TikTokSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.providers.x import XSettings
@@ -40,6 +41,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_STREAMLABS_{name.upper()}" for name in StreamlabsSettings.model_fields]
     names += [f"WAVESTACK_PUBLISHING_{name.upper()}" for name in PublishingSettings.model_fields]
     names += [f"WAVESTACK_X_{name.upper()}" for name in XSettings.model_fields]
+    names += [f"WAVESTACK_TIKTOK_{name.upper()}" for name in TikTokSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -26,6 +26,7 @@ from wavestack.connect import (
     connect_streamelements,
     connect_streamlabs,
     connect_telegram,
+    connect_tiktok,
     connect_twitch,
     connect_whatsapp,
     connect_x,
@@ -39,6 +40,7 @@ from wavestack.providers.chat.fake import Sent
 from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramSettings
+from wavestack.providers.tiktok import TikTokSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.providers.x import XSettings
@@ -154,7 +156,7 @@ def up(
             f"Processes  {settings.api_workers} API process(es)",
             f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
             f"Platforms  {_program()} connect "
-            "twitch|youtube|x|discord|telegram|whatsapp|streamelements|streamlabs "
+            "twitch|youtube|x|tiktok|discord|telegram|whatsapp|streamelements|streamlabs "
             "(README: Connecting platforms); connected ones start with the bots",
         ]
         if first is not None:
@@ -402,8 +404,8 @@ def connect(
     platform: Annotated[
         str,
         typer.Argument(
-            help="The platform to connect: twitch, youtube, x, discord, telegram, whatsapp, "
-            "streamelements, streamlabs."
+            help="The platform to connect: twitch, youtube, x, tiktok, discord, telegram, "
+            "whatsapp, streamelements, streamlabs."
         ),
     ],
     token: Annotated[
@@ -431,6 +433,7 @@ def connect(
         "twitch",
         "youtube",
         "x",
+        "tiktok",
         "discord",
         "telegram",
         "whatsapp",
@@ -485,6 +488,10 @@ def connect(
                     StreamlabsSettings(),
                     org_id=org_id,
                     token=token or typer.prompt("Streamlabs Socket API token", hide_input=True),
+                )
+            elif platform == "tiktok":
+                connected = connect_tiktok(
+                    container, TikTokSettings(), org_id=org_id, open_url=show, timeout=timeout
                 )
             elif platform == "x":
                 connected = connect_x(

@@ -9,8 +9,10 @@ import json
 import secrets
 import threading
 from collections.abc import Callable
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -27,10 +29,11 @@ from wavestack.providers.oauth import (
 )
 from wavestack.providers.streamlabs import StreamlabsRefused, StreamlabsSettings, StreamlabsSocket
 from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
+from wavestack.providers.tiktok import TikTokClient, TikTokError
 from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
-from wavestack.providers.x import XClient, XError, XSettings
-from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat, YouTubeSettings
+from wavestack.providers.x import XClient, XError
+from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat
 from wavestack.services import connections
 
 DONE_PAGE = (
@@ -156,7 +159,7 @@ def _connect_oauth(
     )
     try:
         account_id, account_name = whoami(tokens.access_token)
-    except (TwitchError, YouTubeError, XError, IndexError) as exc:
+    except (TwitchError, YouTubeError, XError, TikTokError, IndexError, KeyError) as exc:
         raise ConnectFailed(f"{platform} did not complete the connection: {exc}") from exc
     return connections.save(
         container.uow(),
@@ -167,6 +170,69 @@ def _connect_oauth(
         account_name=account_name,
         tokens=tokens,
     )
+
+
+class ConnectableApp(OAuthApp, Protocol):
+    """An OAuth app's settings that can tell whether they are filled in."""
+
+    api_url: str
+
+    @property
+    def configured(self) -> bool:
+        """Whether the app is set up."""
+
+
+# For each platform connected through its OAuth app: what to do when the app is not set
+# up, and how to ask whose account a token is.
+APPS: dict[str, tuple[str, Callable[[str, str], tuple[str, str]]]] = {
+    "youtube": (
+        "set WAVESTACK_YOUTUBE_CLIENT_ID and WAVESTACK_YOUTUBE_CLIENT_SECRET first: create an "
+        "OAuth client (Desktop app) in Google Cloud console with the YouTube Data API enabled",
+        lambda api, token: YouTubeLiveChat(lambda _f: token, api_url=api).my_channel(),
+    ),
+    "x": (
+        "set WAVESTACK_X_CLIENT_ID (and WAVESTACK_X_CLIENT_SECRET for a confidential app) "
+        "first: create an app with OAuth 2.0 in the X developer portal",
+        lambda api, token: XClient(lambda _f: token, api_url=api).me(),
+    ),
+    "tiktok": (
+        "set WAVESTACK_TIKTOK_CLIENT_ID (the client key) and WAVESTACK_TIKTOK_CLIENT_SECRET "
+        "first: create an app with the Content Posting API in the TikTok developer portal",
+        lambda api, token: TikTokClient(lambda _f: token, api_url=api).me(),
+    ),
+}
+
+
+def connect_app(
+    container: Container,
+    settings: ConnectableApp,
+    *,
+    platform: str,
+    org_id: str,
+    open_url: Callable[[str], object],
+    timeout: float = 300.0,
+    http: httpx.Client | None = None,
+) -> connections.ConnectionRead:
+    """Ask the platform for access to the account in the browser (PKCE where it takes it),
+    ask whose account it is, and store the tokens."""
+    missing, whoami = APPS[platform]
+    if not settings.configured:
+        raise ConnectFailed(missing)
+    return _connect_oauth(
+        container,
+        platform=platform,
+        app=settings,
+        org_id=org_id,
+        open_url=open_url,
+        timeout=timeout,
+        http=http or httpx.Client(timeout=15.0),
+        whoami=lambda token: whoami(settings.api_url, token),
+    )
+
+
+connect_youtube = partial(connect_app, platform="youtube")
+connect_x = partial(connect_app, platform="x")
+connect_tiktok = partial(connect_app, platform="tiktok")
 
 
 def connect_twitch(
@@ -206,66 +272,6 @@ def connect_twitch(
         timeout=timeout,
         http=client,
         whoami=whoami,
-    )
-
-
-def connect_youtube(
-    container: Container,
-    settings: YouTubeSettings,
-    *,
-    org_id: str,
-    open_url: Callable[[str], object],
-    timeout: float = 300.0,
-    http: httpx.Client | None = None,
-) -> connections.ConnectionRead:
-    """Ask Google for access to the YouTube channel in the browser; store the tokens."""
-    if not settings.configured:
-        raise ConnectFailed(
-            "set WAVESTACK_YOUTUBE_CLIENT_ID and WAVESTACK_YOUTUBE_CLIENT_SECRET first: create "
-            "an OAuth client (Desktop app) in Google Cloud console with the YouTube Data API "
-            "enabled"
-        )
-    return _connect_oauth(
-        container,
-        platform="youtube",
-        app=settings,
-        org_id=org_id,
-        open_url=open_url,
-        timeout=timeout,
-        http=http or httpx.Client(timeout=15.0),
-        whoami=lambda access_token: YouTubeLiveChat(
-            lambda _force: access_token, api_url=settings.api_url
-        ).my_channel(),
-    )
-
-
-def connect_x(
-    container: Container,
-    settings: XSettings,
-    *,
-    org_id: str,
-    open_url: Callable[[str], object],
-    timeout: float = 300.0,
-    http: httpx.Client | None = None,
-) -> connections.ConnectionRead:
-    """Ask X for access to the account in the browser (OAuth 2.0 with PKCE); store the
-    tokens (with a refresh token: `offline.access`)."""
-    if not settings.configured:
-        raise ConnectFailed(
-            "set WAVESTACK_X_CLIENT_ID (and WAVESTACK_X_CLIENT_SECRET for a confidential app) "
-            "first: create an app with OAuth 2.0 in the X developer portal"
-        )
-    return _connect_oauth(
-        container,
-        platform="x",
-        app=settings,
-        org_id=org_id,
-        open_url=open_url,
-        timeout=timeout,
-        http=http or httpx.Client(timeout=15.0),
-        whoami=lambda access_token: XClient(
-            lambda _force: access_token, api_url=settings.api_url
-        ).me(),
     )
 
 

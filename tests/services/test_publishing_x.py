@@ -12,7 +12,7 @@ import pytest
 from fakes.http import served
 from fakes.oauth import consenting_browser
 from fakes.x import ACCOUNT, FakeX
-from support import SyncASGIClient, Tenant, free_port, make_asset, make_project
+from support import SyncASGIClient, Tenant, free_port, make_asset, make_project, set_settings
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_x
 from wavestack.kernel.ids import new_id
@@ -32,8 +32,7 @@ def x(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeX, XSettings]]:
             "TOKEN_URL": f"{base}/2/oauth2/token",
             "REDIRECT_URI": f"http://localhost:{free_port()}/callback",
         }
-        for name, value in values.items():
-            monkeypatch.setenv(f"WAVESTACK_X_{name}", value)
+        set_settings(monkeypatch, "X", values)
         yield fake, XSettings()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from fakes.http import served
 from fakes.youtube import CHANNEL, FakeGoogle
-from support import SyncASGIClient, Tenant, make_asset, make_project
+from support import SyncASGIClient, Tenant, make_asset, make_project, set_settings
 from wavestack.bootstrap import Container
 from wavestack.kernel.ids import new_id
 from wavestack.providers.oauth import TokenSet
@@ -26,14 +26,17 @@ def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
     that reads them is built)."""
     fake = FakeGoogle()
     with served(fake.handle) as base:
-        for name, value in {
-            "CLIENT_ID": "google-client",
-            "CLIENT_SECRET": "s3cret",
-            "API_URL": f"{base}/",
-            "TOKEN_URL": f"{base}/oauth2/token",
-            "PLAYLIST_ID": "PLhighlights",
-        }.items():
-            monkeypatch.setenv(f"WAVESTACK_YOUTUBE_{name}", value)
+        set_settings(
+            monkeypatch,
+            "YOUTUBE",
+            {
+                "CLIENT_ID": "google-client",
+                "CLIENT_SECRET": "s3cret",
+                "API_URL": f"{base}/",
+                "TOKEN_URL": f"{base}/oauth2/token",
+                "PLAYLIST_ID": "PLhighlights",
+            },
+        )
         yield fake
 
 

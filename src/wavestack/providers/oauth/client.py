@@ -29,6 +29,9 @@ class OAuthEndpoints:
     extra: tuple[tuple[str, str], ...] = ()
     # Some want the client's secret as HTTP Basic auth, not in the form (X).
     basic_auth: bool = False
+    # The parameter naming the client, and what joins the scopes (TikTok: client_key, ",").
+    client_id_name: str = "client_id"
+    scope_separator: str = " "
 
 
 class OAuthApp(Protocol):
@@ -51,6 +54,8 @@ def endpoints_of(
     pkce: bool = True,
     extra: tuple[tuple[str, str], ...] = (),
     basic_auth: bool = False,
+    client_id_name: str = "client_id",
+    scope_separator: str = " ",
 ) -> OAuthEndpoints:
     """An app's endpoints from its settings."""
     return OAuthEndpoints(
@@ -61,6 +66,8 @@ def endpoints_of(
         pkce=pkce,
         extra=extra,
         basic_auth=basic_auth,
+        client_id_name=client_id_name,
+        scope_separator=scope_separator,
     )
 
 
@@ -84,9 +91,9 @@ class OAuthClient:
         """Where to send the person to grant access."""
         query = {
             "response_type": "code",
-            "client_id": self.endpoints.client_id,
+            self.endpoints.client_id_name: self.endpoints.client_id,
             "redirect_uri": redirect_uri,
-            "scope": " ".join(scopes),
+            "scope": self.endpoints.scope_separator.join(scopes),
             "state": state,
             **dict(self.endpoints.extra),
         }
@@ -109,7 +116,7 @@ class OAuthClient:
         return fresh
 
     def _token(self, form: dict[str, str]) -> TokenSet:
-        form = {**form, "client_id": self.endpoints.client_id}
+        form = {**form, self.endpoints.client_id_name: self.endpoints.client_id}
         secret = self.endpoints.client_secret
         basic = (self.endpoints.client_id, secret) if secret and self.endpoints.basic_auth else None
         if secret and basic is None:

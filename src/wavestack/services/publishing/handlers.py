@@ -9,6 +9,7 @@ import httpx
 
 from wavestack.kernel.jobs import RetryPolicy
 from wavestack.providers.oauth import OAuthClient, OAuthEndpoints
+from wavestack.providers.tiktok import TikTokClient, TikTokSettings
 from wavestack.providers.x import XClient, XSettings
 from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
 from wavestack.services import connections
@@ -17,6 +18,7 @@ from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.local import LocalPublisher
 from wavestack.services.publishing.publishers import Publisher, PublishFailed
 from wavestack.services.publishing.settings import PublishingSettings
+from wavestack.services.publishing.tiktok import TikTokPublisher
 from wavestack.services.publishing.x import XPublisher
 from wavestack.services.publishing.youtube import YouTubePublisher
 
@@ -33,11 +35,15 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
         public_url=settings.resolved_public_url,
         feed_items=PublishingSettings().feed_items,
     )
-    youtube, x = YouTubeSettings(), XSettings()
+    youtube, x, tiktok = YouTubeSettings(), XSettings(), TikTokSettings()
 
     def x_account(org_id: str) -> tuple[XClient, str]:
         token, username = connected_account(container, org_id, "x", x.oauth())
         return XClient(token, api_url=x.api_url), username
+
+    def tiktok_account(org_id: str) -> tuple[TikTokClient, str]:
+        token, name = connected_account(container, org_id, "tiktok", tiktok.oauth())
+        return TikTokClient(token, api_url=tiktok.api_url), name
 
     return {
         local.platform: local,
@@ -50,6 +56,7 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
             youtube,
         ),
         "x": XPublisher(x_account, container.storage),
+        "tiktok": TikTokPublisher(tiktok_account, container.storage, tiktok),
     }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from wavestack.kernel.storage import FileStorage
+from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
 
@@ -56,3 +57,21 @@ def local_media(storage: FileStorage, asset: AssetRead) -> Iterator[Path]:
         with storage.open(asset.storage_path) as source, copy.open("wb") as out:
             shutil.copyfileobj(source, out)
         yield copy
+
+
+def check_fits(platform: str, item: QueueItemRead, asset: AssetRead) -> None:
+    """PublishFailed with the first reason the content does not fit the platform (it was
+    checked when queued, but the asset or the rules may have changed since)."""
+    found = content_queue.problems(
+        [platform],
+        title=item.title,
+        caption=item.caption,
+        hashtags=item.hashtags,
+        asset={
+            "mimeType": asset.mime_type,
+            "sizeBytes": asset.size_bytes,
+            "duration": asset.duration,
+        },
+    )
+    if found:
+        raise PublishFailed(found[0].message)

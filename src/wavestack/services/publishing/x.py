@@ -14,6 +14,7 @@ from wavestack.services.publishing.publishers import (
     Published,
     PublishFailed,
     PublishUnconfirmed,
+    check_fits,
     local_media,
 )
 
@@ -37,19 +38,7 @@ class XPublisher:
     def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
         """Upload the media, then post the thread. Once a part is up nothing is retried:
         trying again would post the first parts twice."""
-        found = content_queue.problems(
-            ["x"],
-            title=item.title,
-            caption=item.caption,
-            hashtags=item.hashtags,
-            asset={
-                "mimeType": asset.mime_type,
-                "sizeBytes": asset.size_bytes,
-                "duration": asset.duration,
-            },
-        )
-        if found:
-            raise PublishFailed(found[0].message)
+        check_fits("x", item, asset)
         parts = content_queue.x_thread(
             content_queue.post_text(item.caption or item.title, item.hashtags)
         )

@@ -13,7 +13,12 @@ from wavestack.providers.youtube import YouTubeError, YouTubeSettings, YouTubeUp
 from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
-from wavestack.services.publishing.publishers import Published, PublishFailed, local_media
+from wavestack.services.publishing.publishers import (
+    Published,
+    PublishFailed,
+    check_fits,
+    local_media,
+)
 
 log = get_logger(__name__)
 EXPLAINED = {
@@ -24,12 +29,7 @@ EXPLAINED = {
 
 
 def video_body(item: QueueItemRead, settings: YouTubeSettings) -> dict[str, Any]:
-    """The video's snippet and status, within YouTube's limits (or PublishFailed)."""
-    found = content_queue.problems(
-        ["youtube"], title=item.title, caption=item.caption, hashtags=item.hashtags
-    )
-    if found:
-        raise PublishFailed(found[0].message)
+    """The video's snippet and status."""
     return {
         "snippet": {
             "title": item.title,
@@ -61,6 +61,7 @@ class YouTubePublisher:
 
     def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
         """Upload; a refusal (quota, limits, rights) is final, a server error is retried."""
+        check_fits("youtube", item, asset)
         body = video_body(item, self.settings)
         uploader = self.uploader_for(item.org_id)
         with local_media(self.storage, asset) as path:
