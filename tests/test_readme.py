@@ -6,6 +6,7 @@ from pathlib import Path
 
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
 from wavestack.providers.discord import DiscordSettings
+from wavestack.providers.linkedin import LinkedInSettings
 from wavestack.providers.obs import ObsSettings
 from wavestack.providers.streamelements import StreamElementsSettings
 from wavestack.providers.streamlabs import StreamlabsSettings
@@ -42,6 +43,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_PUBLISHING_{name.upper()}" for name in PublishingSettings.model_fields]
     names += [f"WAVESTACK_X_{name.upper()}" for name in XSettings.model_fields]
     names += [f"WAVESTACK_TIKTOK_{name.upper()}" for name in TikTokSettings.model_fields]
+    names += [f"WAVESTACK_LINKEDIN_{name.upper()}" for name in LinkedInSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -21,16 +21,16 @@ from rich.table import Table
 
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.connect import (
+    APP_SETTINGS,
+    APPS,
     ConnectFailed,
+    connect_app,
     connect_discord,
     connect_streamelements,
     connect_streamlabs,
     connect_telegram,
-    connect_tiktok,
     connect_twitch,
     connect_whatsapp,
-    connect_x,
-    connect_youtube,
 )
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
@@ -40,11 +40,8 @@ from wavestack.providers.chat.fake import Sent
 from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramSettings
-from wavestack.providers.tiktok import TikTokSettings
 from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
-from wavestack.providers.x import XSettings
-from wavestack.providers.youtube import YouTubeSettings
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
     ALL_ROLES,
@@ -156,7 +153,8 @@ def up(
             f"Processes  {settings.api_workers} API process(es)",
             f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
             f"Platforms  {_program()} connect "
-            "twitch|youtube|x|tiktok|discord|telegram|whatsapp|streamelements|streamlabs "
+            "twitch|youtube|x|tiktok|linkedin|discord|telegram|whatsapp|streamelements|"
+            "streamlabs "
             "(README: Connecting platforms); connected ones start with the bots",
         ]
         if first is not None:
@@ -404,8 +402,8 @@ def connect(
     platform: Annotated[
         str,
         typer.Argument(
-            help="The platform to connect: twitch, youtube, x, tiktok, discord, telegram, "
-            "whatsapp, streamelements, streamlabs."
+            help="The platform to connect: twitch, youtube, x, tiktok, linkedin, discord, "
+            "telegram, whatsapp, streamelements, streamlabs."
         ),
     ],
     token: Annotated[
@@ -434,6 +432,7 @@ def connect(
         "youtube",
         "x",
         "tiktok",
+        "linkedin",
         "discord",
         "telegram",
         "whatsapp",
@@ -489,17 +488,14 @@ def connect(
                     org_id=org_id,
                     token=token or typer.prompt("Streamlabs Socket API token", hide_input=True),
                 )
-            elif platform == "tiktok":
-                connected = connect_tiktok(
-                    container, TikTokSettings(), org_id=org_id, open_url=show, timeout=timeout
-                )
-            elif platform == "x":
-                connected = connect_x(
-                    container, XSettings(), org_id=org_id, open_url=show, timeout=timeout
-                )
-            elif platform == "youtube":
-                connected = connect_youtube(
-                    container, YouTubeSettings(), org_id=org_id, open_url=show, timeout=timeout
+            elif platform in APPS:
+                connected = connect_app(
+                    container,
+                    APP_SETTINGS[platform](),
+                    platform=platform,
+                    org_id=org_id,
+                    open_url=show,
+                    timeout=timeout,
                 )
             else:
                 connected = connect_twitch(

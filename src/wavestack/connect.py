@@ -18,7 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from wavestack.bootstrap import Container
+from wavestack.providers.chat.port import PlatformError
 from wavestack.providers.discord import DiscordClient, DiscordFailed, DiscordSettings
+from wavestack.providers.linkedin import LinkedInClient, LinkedInSettings
 from wavestack.providers.oauth import (
     OAuthApp,
     OAuthClient,
@@ -29,11 +31,11 @@ from wavestack.providers.oauth import (
 )
 from wavestack.providers.streamlabs import StreamlabsRefused, StreamlabsSettings, StreamlabsSocket
 from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
-from wavestack.providers.tiktok import TikTokClient, TikTokError
-from wavestack.providers.twitch import Helix, TwitchError, TwitchSettings
+from wavestack.providers.tiktok import TikTokClient, TikTokSettings
+from wavestack.providers.twitch import Helix, TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
-from wavestack.providers.x import XClient, XError
-from wavestack.providers.youtube import YouTubeError, YouTubeLiveChat
+from wavestack.providers.x import XClient, XSettings
+from wavestack.providers.youtube import YouTubeLiveChat, YouTubeSettings
 from wavestack.services import connections
 
 DONE_PAGE = (
@@ -159,7 +161,7 @@ def _connect_oauth(
     )
     try:
         account_id, account_name = whoami(tokens.access_token)
-    except (TwitchError, YouTubeError, XError, TikTokError, IndexError, KeyError) as exc:
+    except (PlatformError, IndexError, KeyError) as exc:
         raise ConnectFailed(f"{platform} did not complete the connection: {exc}") from exc
     return connections.save(
         container.uow(),
@@ -194,6 +196,11 @@ APPS: dict[str, tuple[str, Callable[[str, str], tuple[str, str]]]] = {
         "set WAVESTACK_X_CLIENT_ID (and WAVESTACK_X_CLIENT_SECRET for a confidential app) "
         "first: create an app with OAuth 2.0 in the X developer portal",
         lambda api, token: XClient(lambda _f: token, api_url=api).me(),
+    ),
+    "linkedin": (
+        "set WAVESTACK_LINKEDIN_CLIENT_ID and WAVESTACK_LINKEDIN_CLIENT_SECRET first: create an "
+        "app with Sign In with LinkedIn and Share on LinkedIn in the developer portal",
+        lambda api, token: LinkedInClient(lambda _f: token, api_url=api).me(),
     ),
     "tiktok": (
         "set WAVESTACK_TIKTOK_CLIENT_ID (the client key) and WAVESTACK_TIKTOK_CLIENT_SECRET "
@@ -230,9 +237,17 @@ def connect_app(
     )
 
 
+APP_SETTINGS: dict[str, Callable[[], ConnectableApp]] = {
+    "youtube": YouTubeSettings,
+    "x": XSettings,
+    "tiktok": TikTokSettings,
+    "linkedin": LinkedInSettings,
+}
+
 connect_youtube = partial(connect_app, platform="youtube")
 connect_x = partial(connect_app, platform="x")
 connect_tiktok = partial(connect_app, platform="tiktok")
+connect_linkedin = partial(connect_app, platform="linkedin")
 
 
 def connect_twitch(

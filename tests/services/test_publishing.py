@@ -122,21 +122,21 @@ def test_items_wait_for_their_time_and_their_asset(
 def test_a_platform_without_a_publisher_fails_with_the_reason(
     api: SyncASGIClient, container: Container, tenant: Tenant
 ) -> None:
-    queued = queue(api, tenant, platforms=["local", "linkedin"])
+    queued = queue(api, tenant, platforms=["local", "instagram"])
     PublishScheduler(container.uow).run_once()
     done = item(api, tenant, queued["id"])
     assert done["status"] == "failed"
     assert done["deliveries"]["local"]["status"] == "published"
-    assert done["deliveries"]["linkedin"] == {
+    assert done["deliveries"]["instagram"] == {
         "status": "failed",
-        "error": "publishing to linkedin is not available yet",
+        "error": "publishing to instagram is not available yet",
         "url": None,
         "postId": None,
     }
-    assert done["error"] == "linkedin: publishing to linkedin is not available yet"
+    assert done["error"] == "instagram: publishing to instagram is not available yet"
     events = outbox_events(container, tenant.org_id, "post.")
     assert sorted((name, payload["data"]["platform"]) for name, payload in events) == [
-        ("post.failed", "linkedin"),
+        ("post.failed", "instagram"),
         ("post.published", "local"),
     ]
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from wavestack.kernel.jobs import RetryPolicy
+from wavestack.providers.linkedin import LinkedInClient, LinkedInSettings
 from wavestack.providers.oauth import OAuthClient, OAuthEndpoints
 from wavestack.providers.tiktok import TikTokClient, TikTokSettings
 from wavestack.providers.x import XClient, XSettings
@@ -15,6 +16,7 @@ from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
 from wavestack.services import connections
 from wavestack.services.publishing import service
 from wavestack.services.publishing.events import PublishToPlatform
+from wavestack.services.publishing.linkedin import LinkedInPublisher
 from wavestack.services.publishing.local import LocalPublisher
 from wavestack.services.publishing.publishers import Publisher, PublishFailed
 from wavestack.services.publishing.settings import PublishingSettings
@@ -36,14 +38,20 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
         feed_items=PublishingSettings().feed_items,
     )
     youtube, x, tiktok = YouTubeSettings(), XSettings(), TikTokSettings()
+    linkedin = LinkedInSettings()
 
     def x_account(org_id: str) -> tuple[XClient, str]:
-        token, username = connected_account(container, org_id, "x", x.oauth())
-        return XClient(token, api_url=x.api_url), username
+        token, account = connected_account(container, org_id, "x", x.oauth())
+        return XClient(token, api_url=x.api_url), account.account_name
 
     def tiktok_account(org_id: str) -> tuple[TikTokClient, str]:
-        token, name = connected_account(container, org_id, "tiktok", tiktok.oauth())
-        return TikTokClient(token, api_url=tiktok.api_url), name
+        token, account = connected_account(container, org_id, "tiktok", tiktok.oauth())
+        return TikTokClient(token, api_url=tiktok.api_url), account.account_name
+
+    def linkedin_account(org_id: str) -> tuple[LinkedInClient, str]:
+        token, account = connected_account(container, org_id, "linkedin", linkedin.oauth())
+        client = LinkedInClient(token, api_url=linkedin.api_url, version=linkedin.version)
+        return client, account.account_id
 
     return {
         local.platform: local,
@@ -57,14 +65,15 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
         ),
         "x": XPublisher(x_account, container.storage),
         "tiktok": TikTokPublisher(tiktok_account, container.storage, tiktok),
+        "linkedin": LinkedInPublisher(linkedin_account, container.storage),
     }
 
 
 def connected_account(
     container: Container, org_id: str, platform: str, endpoints: OAuthEndpoints
-) -> tuple[Callable[[bool], str], str]:
+) -> tuple[Callable[[bool], str], connections.Credentials]:
     """The organization's access token on a platform (renewed through its OAuth client) and
-    the account's name; a platform not connected (or no longer) fails the post, saying so."""
+    the account; a platform not connected (or no longer) fails the post, saying so."""
     if not endpoints.client_id:
         raise PublishFailed(f"{platform} is not set up on this install (see README)")
 
@@ -83,7 +92,7 @@ def connected_account(
                 raise PublishFailed(str(exc)) from exc
 
     account = read(False)  # fails now when the platform is not connected
-    return lambda force: read(force).access_token, account.account_name
+    return lambda force: read(force).access_token, account
 
 
 def install(container: Container) -> None:

@@ -1,0 +1,6 @@
+"""LinkedIn: posts with images and videos as a member (versioned REST API)."""
+
+from wavestack.providers.linkedin.client import LinkedInClient, LinkedInError
+from wavestack.providers.linkedin.settings import LinkedInSettings
+
+__all__ = ["LinkedInClient", "LinkedInError", "LinkedInSettings"]

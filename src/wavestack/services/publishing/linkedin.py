@@ -1,0 +1,64 @@
+"""Publishing on LinkedIn: the caption and hashtags as a member's post, with the asset as its
+image or video."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from wavestack.kernel.storage import FileStorage
+from wavestack.providers.linkedin import LinkedInClient, LinkedInError
+from wavestack.services.cms import AssetRead
+from wavestack.services.content_queue import QueueItemRead
+from wavestack.services.publishing.publishers import (
+    Published,
+    PublishFailed,
+    check_fits,
+    local_media,
+)
+
+# LinkedIn's "little text" gives these characters a meaning: written as text, they are escaped.
+_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+
+
+def little_text(caption: str, hashtags: list[str]) -> str:
+    """The post's commentary: the caption escaped, the hashtags as hashtag templates."""
+    tags = " ".join(f"{{hashtag|\\#|{tag}}}" for tag in hashtags)
+    return "\n\n".join(part for part in (_RESERVED.sub(r"\\\1", caption), tags) if part)
+
+
+class LinkedInPublisher:
+    """Posts as the member each organization connected (`wavestack connect linkedin`)."""
+
+    platform = "linkedin"
+
+    def __init__(
+        self, client_for: Callable[[str], tuple[LinkedInClient, str]], storage: FileStorage
+    ) -> None:
+        self.client_for = client_for  # org id -> (client, the member's id)
+        self.storage = storage
+
+    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
+        """Upload the media, then post; a refusal is final, LinkedIn's own trouble retried."""
+        check_fits("linkedin", item, asset)
+        client, member = self.client_for(item.org_id)
+        author = f"urn:li:person:{member}"
+        try:
+            media = None
+            if asset.mime_type.startswith(("video/", "image/")):
+                with local_media(self.storage, asset) as path:
+                    if asset.mime_type.startswith("video/"):
+                        media = client.upload_video(author, path)
+                    else:
+                        media = client.upload_image(author, path)
+            urn = client.post(
+                author,
+                little_text(item.caption or item.title, item.hashtags),
+                media=media,
+                title=item.title,
+            )
+        except LinkedInError as exc:
+            if 400 <= exc.status < 500 and exc.status != 429:
+                raise PublishFailed(str(exc)) from exc
+            raise
+        return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
