@@ -21,26 +21,23 @@ from rich.table import Table
 
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.connect import (
-    APP_SETTINGS,
-    APPS,
     ConnectFailed,
     connect_app,
     connect_discord,
     connect_streamelements,
     connect_streamlabs,
     connect_telegram,
-    connect_twitch,
     connect_whatsapp,
 )
 from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import configure_logging
 from wavestack.migrations.runner import current_revision, head_revision, upgrade
+from wavestack.providers.apps import APPS
 from wavestack.providers.chat.fake import Sent
 from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.streamlabs import StreamlabsSettings
 from wavestack.providers.telegram import TelegramSettings
-from wavestack.providers.twitch import TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.registry import SERVICE_NAMES
 from wavestack.runtime import (
@@ -488,18 +485,14 @@ def connect(
                     org_id=org_id,
                     token=token or typer.prompt("Streamlabs Socket API token", hide_input=True),
                 )
-            elif platform in APPS:
+            else:  # one of the platforms connected through this install's OAuth app
                 connected = connect_app(
                     container,
-                    APP_SETTINGS[platform](),
+                    APPS[platform].settings(),
                     platform=platform,
                     org_id=org_id,
                     open_url=show,
                     timeout=timeout,
-                )
-            else:
-                connected = connect_twitch(
-                    container, TwitchSettings(), org_id=org_id, open_url=show, timeout=timeout
                 )
         except ConnectFailed as exc:
             console.print(f"[red]not connected:[/red] {exc}", soft_wrap=True)

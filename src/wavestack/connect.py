@@ -12,15 +12,14 @@ from collections.abc import Callable
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from wavestack.bootstrap import Container
+from wavestack.providers.apps import APPS, ConnectableApp
 from wavestack.providers.chat.port import PlatformError
 from wavestack.providers.discord import DiscordClient, DiscordFailed, DiscordSettings
-from wavestack.providers.linkedin import LinkedInClient, LinkedInSettings
 from wavestack.providers.oauth import (
     OAuthApp,
     OAuthClient,
@@ -31,11 +30,7 @@ from wavestack.providers.oauth import (
 )
 from wavestack.providers.streamlabs import StreamlabsRefused, StreamlabsSettings, StreamlabsSocket
 from wavestack.providers.telegram import TelegramClient, TelegramFailed, TelegramSettings
-from wavestack.providers.tiktok import TikTokClient, TikTokSettings
-from wavestack.providers.twitch import Helix, TwitchSettings
 from wavestack.providers.whatsapp import WhatsAppSettings
-from wavestack.providers.x import XClient, XSettings
-from wavestack.providers.youtube import YouTubeLiveChat, YouTubeSettings
 from wavestack.services import connections
 
 DONE_PAGE = (
@@ -174,42 +169,6 @@ def _connect_oauth(
     )
 
 
-class ConnectableApp(OAuthApp, Protocol):
-    """An OAuth app's settings that can tell whether they are filled in."""
-
-    api_url: str
-
-    @property
-    def configured(self) -> bool:
-        """Whether the app is set up."""
-
-
-# For each platform connected through its OAuth app: what to do when the app is not set
-# up, and how to ask whose account a token is.
-APPS: dict[str, tuple[str, Callable[[str, str], tuple[str, str]]]] = {
-    "youtube": (
-        "set WAVESTACK_YOUTUBE_CLIENT_ID and WAVESTACK_YOUTUBE_CLIENT_SECRET first: create an "
-        "OAuth client (Desktop app) in Google Cloud console with the YouTube Data API enabled",
-        lambda api, token: YouTubeLiveChat(lambda _f: token, api_url=api).my_channel(),
-    ),
-    "x": (
-        "set WAVESTACK_X_CLIENT_ID (and WAVESTACK_X_CLIENT_SECRET for a confidential app) "
-        "first: create an app with OAuth 2.0 in the X developer portal",
-        lambda api, token: XClient(lambda _f: token, api_url=api).me(),
-    ),
-    "linkedin": (
-        "set WAVESTACK_LINKEDIN_CLIENT_ID and WAVESTACK_LINKEDIN_CLIENT_SECRET first: create an "
-        "app with Sign In with LinkedIn and Share on LinkedIn in the developer portal",
-        lambda api, token: LinkedInClient(lambda _f: token, api_url=api).me(),
-    ),
-    "tiktok": (
-        "set WAVESTACK_TIKTOK_CLIENT_ID (the client key) and WAVESTACK_TIKTOK_CLIENT_SECRET "
-        "first: create an app with the Content Posting API in the TikTok developer portal",
-        lambda api, token: TikTokClient(lambda _f: token, api_url=api).me(),
-    ),
-}
-
-
 def connect_app(
     container: Container,
     settings: ConnectableApp,
@@ -222,9 +181,9 @@ def connect_app(
 ) -> connections.ConnectionRead:
     """Ask the platform for access to the account in the browser (PKCE where it takes it),
     ask whose account it is, and store the tokens."""
-    missing, whoami = APPS[platform]
+    app = APPS[platform]
     if not settings.configured:
-        raise ConnectFailed(missing)
+        raise ConnectFailed(app.missing)
     return _connect_oauth(
         container,
         platform=platform,
@@ -233,61 +192,15 @@ def connect_app(
         open_url=open_url,
         timeout=timeout,
         http=http or httpx.Client(timeout=15.0),
-        whoami=lambda token: whoami(settings.api_url, token),
+        whoami=lambda token: app.whoami(settings, token),
     )
 
 
-APP_SETTINGS: dict[str, Callable[[], ConnectableApp]] = {
-    "youtube": YouTubeSettings,
-    "x": XSettings,
-    "tiktok": TikTokSettings,
-    "linkedin": LinkedInSettings,
-}
-
+connect_twitch = partial(connect_app, platform="twitch")
 connect_youtube = partial(connect_app, platform="youtube")
 connect_x = partial(connect_app, platform="x")
 connect_tiktok = partial(connect_app, platform="tiktok")
 connect_linkedin = partial(connect_app, platform="linkedin")
-
-
-def connect_twitch(
-    container: Container,
-    settings: TwitchSettings,
-    *,
-    org_id: str,
-    open_url: Callable[[str], object],
-    timeout: float = 300.0,
-    http: httpx.Client | None = None,
-) -> connections.ConnectionRead:
-    """Ask Twitch for access in the browser; store the account's tokens."""
-    if not settings.configured:
-        raise ConnectFailed(
-            "set WAVESTACK_TWITCH_CLIENT_ID and WAVESTACK_TWITCH_CLIENT_SECRET first: create an "
-            f"application at https://dev.twitch.tv/console with the redirect URL "
-            f"{settings.redirect_uri}"
-        )
-    client = http or httpx.Client(timeout=15.0)
-
-    def whoami(access_token: str) -> tuple[str, str]:
-        helix = Helix(
-            client,
-            client_id=settings.client_id,
-            token=lambda _force: access_token,
-            base_url=settings.api_url,
-        )
-        me = helix.users()[0]
-        return me.id, me.login
-
-    return _connect_oauth(
-        container,
-        platform="twitch",
-        app=settings,
-        org_id=org_id,
-        open_url=open_url,
-        timeout=timeout,
-        http=client,
-        whoami=whoami,
-    )
 
 
 def connect_telegram(

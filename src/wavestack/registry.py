@@ -15,6 +15,7 @@ from wavestack.services.clipper import api as clipper_api
 from wavestack.services.clipper import handlers as clipper_handlers
 from wavestack.services.cms import api as cms_api
 from wavestack.services.cms import handlers as cms_handlers
+from wavestack.services.connections import api as connections_api
 from wavestack.services.content_queue import api as queue_api
 from wavestack.services.publishing import api as publishing_api
 from wavestack.services.publishing import handlers as publishing_handlers
@@ -41,6 +42,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("bots", router=bots_api.router),
     ServiceSpec("cms", router=cms_api.router, install=cms_handlers.install),
     ServiceSpec("clipper", router=clipper_api.router, install=clipper_handlers.install),
+    ServiceSpec("connections", router=connections_api.router),
     ServiceSpec("content_queue", router=queue_api.router),
     ServiceSpec("publishing", router=publishing_api.router, install=publishing_handlers.install),
     ServiceSpec("social_ingest", router=social_ingest_api.router),
