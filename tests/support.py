@@ -228,3 +228,13 @@ def set_settings(monkeypatch: Any, prefix: str, values: dict[str, str]) -> None:
     """Set `WAVESTACK_<PREFIX>_<NAME>` variables for the settings a container reads."""
     for name, value in values.items():
         monkeypatch.setenv(f"WAVESTACK_{prefix}_{name}", value)
+
+
+def outbox_job_etas(container: Container, name: str) -> list[Any]:
+    """When each queued job of this name is due (None: at once), oldest first."""
+    with container.db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT eta FROM kernel_outbox WHERE kind = 'job' AND name = :name ORDER BY id"),
+            {"name": name},
+        ).all()
+    return [eta for (eta,) in rows]

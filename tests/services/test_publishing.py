@@ -8,15 +8,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from support import (
     SyncASGIClient,
     Tenant,
+    asgi_client,
     make_asset,
     make_project,
     outbox_events,
+    outbox_job_etas,
     set_asset_status,
 )
-from wavestack.bootstrap import Container
+from wavestack.app import create_app
+from wavestack.bootstrap import Container, bootstrap
 from wavestack.kernel.ids import new_id
 from wavestack.services.publishing import PublishScheduler
 from wavestack.services.publishing.events import PublishToPlatform
@@ -178,3 +183,24 @@ def test_concurrent_claims_never_take_an_item_twice(
     feed = api.get(f"/published/{tenant.org_id}/feed.xml").content
     titles = {e.text for e in ET.fromstring(feed).iter("title")}  # noqa: S314 - ours
     assert {f"Post {n}" for n in range(40)} <= titles
+
+
+def test_a_platform_limit_makes_posts_wait(
+    api: SyncASGIClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    monkeypatch.setenv("WAVESTACK_PUBLISHING_LIMITS", "local=2/1h")
+    container = bootstrap(settings, immediate_jobs=True, namespace=f"limits-{new_id()[-6:]}")
+    try:
+        with asgi_client(create_app(container)) as limited_api:
+            items = [queue(limited_api, tenant) for _ in range(3)]
+            PublishScheduler(container.uow).run_once()
+            states = [item(limited_api, tenant, i["id"]) for i in items]
+        etas = outbox_job_etas(container, "publishing.publish")
+    finally:
+        container.close()
+    assert sorted(s["status"] for s in states) == ["processing", "published", "published"]
+    (waiting,) = (s for s in states if s["status"] == "processing")
+    delivery = waiting["deliveries"]["local"]
+    assert delivery["status"] == "pending"
+    assert delivery["error"].startswith("waiting for local's limit of 2/1h: next at ")
+    assert [eta is not None for eta in etas].count(True) == 1  # queued again for later

@@ -16,6 +16,7 @@ from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
 from wavestack.services import connections
 from wavestack.services.publishing import service
 from wavestack.services.publishing.events import PublishToPlatform
+from wavestack.services.publishing.limits import limits
 from wavestack.services.publishing.linkedin import LinkedInPublisher
 from wavestack.services.publishing.local import LocalPublisher
 from wavestack.services.publishing.publishers import Publisher, PublishFailed
@@ -98,9 +99,10 @@ def connected_account(
 def install(container: Container) -> None:
     """Register the publish job."""
     publishers = publishers_of(container)
+    table = limits(PublishingSettings().limits)
 
     def publish(job: PublishToPlatform) -> None:
-        service.publish(container.uow, publishers, job)
+        service.publish(container.uow, publishers, job, table.get(job.platform))
 
     def give_up(job: PublishToPlatform, exc: Exception) -> None:
         service.fail(container.uow, job, f"gave up after retries: {exc}")

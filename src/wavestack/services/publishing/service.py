@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from wavestack.kernel.clock import as_utc, utcnow
 from wavestack.kernel.logging import get_logger
 from wavestack.kernel.queries import read_page
 from wavestack.kernel.schemas import Page
@@ -14,6 +15,7 @@ from wavestack.kernel.uow import UnitOfWork
 from wavestack.services import cms, content_queue
 from wavestack.services.content_queue import Delivery
 from wavestack.services.publishing.events import PostFailed, PostPublished, PublishToPlatform
+from wavestack.services.publishing.limits import Limit
 from wavestack.services.publishing.models import Post
 from wavestack.services.publishing.publishers import (
     Publisher,
@@ -90,10 +92,18 @@ def list_posts(
         )
 
 
-def publish(uow: UowFactory, publishers: Mapping[str, Publisher], job: PublishToPlatform) -> None:
+def publish(
+    uow: UowFactory,
+    publishers: Mapping[str, Publisher],
+    job: PublishToPlatform,
+    limit: Limit | None = None,
+) -> None:
     """Publish one queue item on one platform, once: a delivery another worker holds, or
-    one already done, is left alone. A refusal fails the delivery with its reason; any
-    other error puts it back to pending and raises, for the job to be retried."""
+    one already done, is left alone. Over the platform's `limit`, the job waits until the
+    window frees up. A refusal fails the delivery with its reason; any other error puts it
+    back to pending and raises, for the job to be retried."""
+    if limit is not None and _wait_for_limit(uow(), job, limit):
+        return
     item = content_queue.start_delivery(
         uow(), org_id=job.org_id, item_id=job.item_id, platform=job.platform
     )
@@ -128,6 +138,35 @@ def publish(uow: UowFactory, publishers: Mapping[str, Publisher], job: PublishTo
         )
         _deliver(done, job, Delivery(status="published", url=published.url, post_id=post.id))
         done.commit()
+
+
+def _wait_for_limit(uow: UnitOfWork, job: PublishToPlatform, limit: Limit) -> bool:
+    """When the account used its posts of the window, note it on the delivery and queue the
+    job again for when the oldest of them leaves the window; True then."""
+    since = utcnow() - limit.window
+    with uow:
+        item = content_queue.get_item(uow, org_id=job.org_id, item_id=job.item_id)
+        waiting = item.deliveries.get(job.platform)
+        if item.status != "processing" or waiting is None or waiting.status != "pending":
+            return False  # done, canceled or in hand: `start_delivery` says so
+        used, oldest = uow.session.execute(
+            select(func.count(), func.min(Post.published_at)).where(
+                Post.org_id == job.org_id,
+                Post.platform == job.platform,
+                Post.published_at > since,
+            )
+        ).one()
+        if used < limit.posts:
+            return False
+        retry_at = as_utc(oldest) + limit.window
+        note = (
+            f"waiting for {job.platform}'s limit of {limit.text}: "
+            f"next at {retry_at:%Y-%m-%d %H:%M} UTC"
+        )
+        _deliver(uow, job, Delivery(status="pending", error=note))
+        uow.enqueue(job, eta=retry_at)
+        uow.commit()
+        return True
 
 
 def fail(uow: UowFactory, job: PublishToPlatform, error: str) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wavestack.kernel.config import WordList
+from wavestack.services.publishing.limits import limits
 
 
 class PublishingSettings(BaseSettings):
@@ -22,3 +25,14 @@ class PublishingSettings(BaseSettings):
     feed_items: int = Field(
         50, ge=1, le=1000, description="Newest posts the `local` platform's RSS feed lists."
     )
+    limits: WordList = Field(
+        default_factory=list,
+        description="Posts per window per account, overriding the platforms' own limits: "
+        "`youtube=6/24h,x=200/15m`, `local=10/1h`, or `platform=none`.",
+    )
+
+    @field_validator("limits")
+    @classmethod
+    def _limits_read(cls, value: list[str]) -> list[str]:
+        limits(value)  # a malformed limit fails at start, not at the first post
+        return value
