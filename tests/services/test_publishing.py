@@ -26,6 +26,7 @@ from wavestack.kernel.ids import new_id
 from wavestack.services.publishing import PublishScheduler
 from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.handlers import publishers_of
+from wavestack.services.publishing.limits import Gates, concurrency, limits
 from wavestack.services.publishing.service import claim_and_queue, publish
 
 
@@ -204,3 +205,23 @@ def test_a_platform_limit_makes_posts_wait(
     assert delivery["status"] == "pending"
     assert delivery["error"].startswith("waiting for local's limit of 2/1h: next at ")
     assert [eta is not None for eta in etas].count(True) == 1  # queued again for later
+
+
+def test_concurrency_gates_and_limit_tables() -> None:
+    gates = Gates(concurrency(["youtube=1"]))
+    assert gates.enter("youtube")
+    assert not gates.enter("youtube")  # one upload at a time here
+    assert gates.enter("x")
+    assert gates.enter("local")  # no cap
+    gates.leave("youtube")
+    assert gates.enter("youtube")
+    assert concurrency([])["x"] == 4
+    with pytest.raises(ValueError, match="youtube=2"):
+        concurrency(["youtube=lots"])
+    table = limits(["x=5/1m", "linkedin=none", "local=3/2h"])
+    assert (table["x"].posts, table["x"].window) == (5, timedelta(minutes=1))
+    assert "linkedin" not in table
+    assert table["local"].window == timedelta(hours=2)
+    assert table["youtube"].text == "6/24h"
+    with pytest.raises(ValueError, match="6/24h"):
+        limits(["x=often"])

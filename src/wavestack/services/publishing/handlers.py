@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
 
+from wavestack.kernel.clock import utcnow
 from wavestack.kernel.jobs import RetryPolicy
 from wavestack.providers.linkedin import LinkedInClient, LinkedInSettings
 from wavestack.providers.oauth import OAuthClient, OAuthEndpoints
@@ -16,7 +18,7 @@ from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
 from wavestack.services import connections
 from wavestack.services.publishing import service
 from wavestack.services.publishing.events import PublishToPlatform
-from wavestack.services.publishing.limits import limits
+from wavestack.services.publishing.limits import Gates, concurrency, limits
 from wavestack.services.publishing.linkedin import LinkedInPublisher
 from wavestack.services.publishing.local import LocalPublisher
 from wavestack.services.publishing.publishers import Publisher, PublishFailed
@@ -27,6 +29,8 @@ from wavestack.services.publishing.youtube import YouTubePublisher
 
 if TYPE_CHECKING:
     from wavestack.bootstrap import Container
+
+BUSY_RETRY = timedelta(seconds=5)
 
 
 def publishers_of(container: Container) -> dict[str, Publisher]:
@@ -99,10 +103,23 @@ def connected_account(
 def install(container: Container) -> None:
     """Register the publish job."""
     publishers = publishers_of(container)
-    table = limits(PublishingSettings().limits)
+    settings = PublishingSettings()
+    table = limits(settings.limits)
+    gates = Gates(concurrency(settings.concurrency))
 
     def publish(job: PublishToPlatform) -> None:
-        service.publish(container.uow, publishers, job, table.get(job.platform))
+        if not gates.enter(job.platform):
+            # The platform has its share of uploads running here: try again shortly,
+            # leaving this worker to other platforms' posts.
+            later = container.uow()
+            with later:
+                later.enqueue(job, eta=utcnow() + BUSY_RETRY)
+                later.commit()
+            return
+        try:
+            service.publish(container.uow, publishers, job, table.get(job.platform))
+        finally:
+            gates.leave(job.platform)
 
     def give_up(job: PublishToPlatform, exc: Exception) -> None:
         service.fail(container.uow, job, f"gave up after retries: {exc}")

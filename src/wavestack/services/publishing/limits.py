@@ -1,11 +1,15 @@
 """How many posts each platform takes from one account in a window: the platforms' own
 limits (YouTube's daily upload quota, Instagram 50 a day, Facebook 30 Reels a day, X 200
 per 15 minutes, TikTok's unaudited apps, LinkedIn), in one table, each overridable with
-`WAVESTACK_PUBLISHING_LIMITS`. A post over the limit waits for the window to free up."""
+`WAVESTACK_PUBLISHING_LIMITS`. A post over the limit waits for the window to free up.
+
+And how many publishes to one platform run at once in a worker process (uploads are long
+and platforms throttle parallel ones): `WAVESTACK_PUBLISHING_CONCURRENCY`."""
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -53,3 +57,42 @@ def limits(overrides: list[str]) -> dict[str, Limit]:
         else:
             table[platform.strip()] = parse_limit(text)
     return table
+
+
+DEFAULT_CONCURRENCY = {
+    "youtube": 2,
+    "instagram": 2,
+    "facebook": 2,
+    "tiktok": 2,
+    "linkedin": 2,
+    "x": 4,
+}
+
+
+def concurrency(overrides: list[str]) -> dict[str, int]:
+    """Publishes at once per platform: the defaults, then `platform=N` overrides."""
+    table = dict(DEFAULT_CONCURRENCY)
+    for entry in overrides:
+        platform, _, count = entry.partition("=")
+        if not count.strip().isdigit() or int(count) < 1:
+            raise ValueError(f"concurrency looks like youtube=2, not {entry!r}")
+        table[platform.strip()] = int(count)
+    return table
+
+
+class Gates:
+    """At most so many publishes at once per platform, in this process."""
+
+    def __init__(self, caps: dict[str, int]) -> None:
+        self._gates = {platform: threading.BoundedSemaphore(n) for platform, n in caps.items()}
+
+    def enter(self, platform: str) -> bool:
+        """Take a place, without waiting; False when the platform is at its cap."""
+        gate = self._gates.get(platform)
+        return gate is None or gate.acquire(blocking=False)
+
+    def leave(self, platform: str) -> None:
+        """Give the place back."""
+        gate = self._gates.get(platform)
+        if gate is not None:
+            gate.release()

@@ -6,7 +6,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wavestack.kernel.config import WordList
-from wavestack.services.publishing.limits import limits
+from wavestack.services.publishing.limits import concurrency, limits
 
 
 class PublishingSettings(BaseSettings):
@@ -35,4 +35,16 @@ class PublishingSettings(BaseSettings):
     @classmethod
     def _limits_read(cls, value: list[str]) -> list[str]:
         limits(value)  # a malformed limit fails at start, not at the first post
+        return value
+
+    concurrency: WordList = Field(
+        default_factory=list,
+        description="Publishes at once per platform in a worker process, overriding the "
+        "defaults (2; X 4): `youtube=1,x=8`.",
+    )
+
+    @field_validator("concurrency")
+    @classmethod
+    def _concurrency_read(cls, value: list[str]) -> list[str]:
+        concurrency(value)
         return value
