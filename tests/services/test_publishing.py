@@ -225,3 +225,16 @@ def test_concurrency_gates_and_limit_tables() -> None:
     assert table["youtube"].text == "6/24h"
     with pytest.raises(ValueError, match="6/24h"):
         limits(["x=often"])
+
+
+def test_items_waiting_for_assets_do_not_hold_up_the_rest(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    coming = [queue(api, tenant) for _ in range(3)]
+    for waiting in coming:
+        set_asset_status(container, waiting["assetId"], "pending")
+    ready = queue(api, tenant)  # queued last: behind the three
+    claimed = claim_and_queue(container.uow(), now=datetime.now(UTC), limit=2)
+    assert claimed == 1
+    assert item(api, tenant, ready["id"])["status"] == "published"
+    assert {item(api, tenant, w["id"])["status"] for w in coming} == {"queued"}

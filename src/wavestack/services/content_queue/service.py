@@ -289,25 +289,32 @@ def claim_due(uow: UnitOfWork, *, now: datetime, limit: int) -> list[QueueItemRe
             or_(QueueItem.schedule_at.is_(None), QueueItem.schedule_at <= now),
         )
         .order_by(func.coalesce(QueueItem.schedule_at, QueueItem.created_at))
-        .limit(limit)
         .with_for_update(skip_locked=True)
     )
     with uow:
-        items = list(uow.session.scalars(due))
-        assets = cms.asset_statuses(uow, [(i.org_id, i.asset_id) for i in items])
         claimed: list[QueueItemRead] = []
-        for item in items:
-            status = assets.get(item.asset_id)
-            if status in ("pending", "processing"):
-                continue
-            item.updated_at = now
-            if status != "ready":
-                item.status = "failed"
-                item.error = "the asset is gone" if status is None else "the asset failed"
-                continue
-            item.status = "processing"
-            item.deliveries = {p: {"status": "pending"} for p in item.platforms}
-            claimed.append(QueueItemRead.model_validate(item))
+        passed: list[str] = []  # due but not claimed (assets still coming): look past them
+        while len(claimed) < limit:
+            wanted = limit - len(claimed)
+            found = due.where(QueueItem.id.not_in(passed)) if passed else due
+            items = list(uow.session.scalars(found.limit(wanted)))
+            assets = cms.asset_statuses(uow, [(i.org_id, i.asset_id) for i in items])
+            for item in items:
+                status = assets.get(item.asset_id)
+                if status in ("pending", "processing"):
+                    passed.append(item.id)
+                    continue
+                item.updated_at = now
+                if status != "ready":
+                    passed.append(item.id)
+                    item.status = "failed"
+                    item.error = "the asset is gone" if status is None else "the asset failed"
+                    continue
+                item.status = "processing"
+                item.deliveries = {p: {"status": "pending"} for p in item.platforms}
+                claimed.append(QueueItemRead.model_validate(item))
+            if len(items) < wanted:
+                break  # nothing more is due
         uow.commit()
         return claimed
 
