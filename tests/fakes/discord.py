@@ -207,10 +207,6 @@ class FakeDiscord(LoopServer):
 
         self.call(close())
 
-    @property
-    def connected(self) -> int:
-        return len(self._sockets)
-
     def guild(self) -> dict[str, Any]:
         def channel(id_: str, name: str, position: int) -> dict[str, Any]:
             return {

@@ -35,6 +35,7 @@ class XError(PlatformError):
         super().__init__(message)
         self.status = status
         self.retry_at = retry_at
+        self.posted: list[str] = []  # a thread's parts that went up before this failure
 
 
 class XUnconfirmed(XError):
@@ -127,16 +128,21 @@ class XClient:
         return str(created.data["id"])
 
     def thread(self, parts: list[str], *, media_ids: list[str] | None = None) -> list[str]:
-        """Post each part as a reply to the one before (media on the first); the ids."""
+        """Post each part as a reply to the one before (media on the first); the ids. A
+        failure partway carries the ids of the parts already up (`XError.posted`)."""
         ids: list[str] = []
         for index, part in enumerate(parts):
-            ids.append(
-                self.post(
-                    part,
-                    reply_to=ids[-1] if ids else None,
-                    media_ids=media_ids if index == 0 else None,
+            try:
+                ids.append(
+                    self.post(
+                        part,
+                        reply_to=ids[-1] if ids else None,
+                        media_ids=media_ids if index == 0 else None,
+                    )
                 )
-            )
+            except XError as exc:
+                exc.posted = list(ids)
+                raise
         return ids
 
     # -- media --------------------------------------------------------------------------

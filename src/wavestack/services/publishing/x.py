@@ -47,27 +47,19 @@ class XPublisher:
         if asset.mime_type.startswith(("video/", "image/")):
             with local_media(self.storage, asset) as path:
                 media_ids = [_unless_refused(lambda: client.upload_media(path, asset.mime_type))]
-        posted: list[str] = []
-        for part in parts:
-            try:
-                posted.append(
-                    client.post(
-                        part,
-                        reply_to=posted[-1] if posted else None,
-                        media_ids=None if posted else media_ids,
-                    )
-                )
-            except XUnconfirmed as exc:
-                raise PublishUnconfirmed(
-                    f"post {len(posted) + 1} of {len(parts)} got no answer: {exc}"
-                ) from exc
-            except XError as exc:
-                if not posted:
-                    _refusal_or_retry(exc)
-                first = post_url(username, posted[0])
-                raise PublishFailed(
-                    f"the thread stopped after {len(posted)} of {len(parts)} posts ({first}): {exc}"
-                ) from exc
+        try:
+            posted = client.thread(parts, media_ids=media_ids)
+        except XUnconfirmed as exc:
+            raise PublishUnconfirmed(
+                f"post {len(exc.posted) + 1} of {len(parts)} got no answer: {exc}"
+            ) from exc
+        except XError as exc:
+            if not exc.posted:
+                _refusal_or_retry(exc)
+            first = post_url(username, exc.posted[0])
+            raise PublishFailed(
+                f"the thread stopped after {len(exc.posted)} of {len(parts)} posts ({first}): {exc}"
+            ) from exc
         return Published(external_id=posted[0], url=post_url(username, posted[0]))
 
 
