@@ -187,8 +187,13 @@ def make_project(api: SyncASGIClient, tenant: Tenant, name: str = "Show") -> str
     return str(response.json()["id"])
 
 
-def make_asset(api: SyncASGIClient, tenant: Tenant) -> str:
-    files = {"file": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4")}
+def make_asset(
+    api: SyncASGIClient,
+    tenant: Tenant,
+    file: tuple[str, bytes, str] = ("clip.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4"),
+) -> str:
+    """Upload an asset (name, bytes, type: a small video unless told); its id."""
+    files = {"file": file}
     response = api.post("/api/assets", headers=tenant.headers, files=files)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])

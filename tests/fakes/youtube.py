@@ -1,9 +1,10 @@
 """A protocol-level fake of the YouTube Data API v3: live chat (liveBroadcasts, liveChat/messages
 with `nextPageToken` and `pollingIntervalMillis`, insert, delete, liveChat/bans), resumable
 video uploads (the session URI from the first POST, chunks with `Content-Range` answered
-`308` with `Range`, a status query `bytes */size`, a connection cut partway on demand) and
-playlistItems; bearer tokens checked (401), and Google's error shape with reasons
-(liveChatEnded, quotaExceeded, uploadLimitExceeded)."""
+`308` with `Range`, a status query `bytes */size`, a connection cut partway on demand,
+`publishAt` only on private videos), thumbnails.set and playlistItems; bearer tokens
+checked (401), and Google's error shape with reasons (liveChatEnded, quotaExceeded,
+uploadLimitExceeded)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,10 @@ class FakeYouTube:
     uploads: dict[str, Upload] = field(default_factory=dict)  # by upload id
     videos: dict[str, dict[str, Any]] = field(default_factory=dict)
     playlist_items: list[dict[str, Any]] = field(default_factory=list)
+    thumbnails: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # video: (type, data)
     cut_at: float | None = None  # keep only this share of the next upload, then fail (503)
     upload_limit_reached: bool = False
+    custom_thumbnails: bool = True  # an unverified channel may not set them
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -87,6 +90,8 @@ class FakeYouTube:
             return _error(401, "authError", "Invalid Credentials")
         if request.url.path == "/upload/youtube/v3/videos":
             return self._upload(request)
+        if request.url.path == "/upload/youtube/v3/thumbnails/set":
+            return self._thumbnail(request)
         path = request.url.path.removeprefix("/youtube/v3")
         query = {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()}
         body = json.loads(request.content) if request.content else {}
@@ -168,10 +173,14 @@ class FakeYouTube:
                 return _error(400, "uploadLimitExceeded", "The user has exceeded uploads.")
             if self.quota_left < 1600:  # videos.insert costs 1,600 units
                 return _error(403, "quotaExceeded", "You have exceeded your quota.")
+            metadata = json.loads(request.content)
+            status = metadata.get("status", {})
+            if status.get("publishAt") and status.get("privacyStatus") != "private":
+                return _error(400, "invalidPublishAt", "publishAt needs a private video")
             self.quota_left -= 1600
             upload_id = f"up{len(self.uploads) + 1}"
             self.uploads[upload_id] = Upload(
-                metadata=json.loads(request.content),
+                metadata=metadata,
                 size=int(request.headers["x-upload-content-length"]),
                 mime=request.headers["x-upload-content-type"],
             )
@@ -197,6 +206,29 @@ class FakeYouTube:
             return _error(503, "backendError", "connection lost mid-chunk")
         upload.received += chunk
         return self._upload_state(upload)
+
+    def _thumbnail(self, request: httpx.Request) -> httpx.Response:
+        query = {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()}
+        if request.method != "POST" or query.get("uploadType") != "media":
+            return _error(400, "badRequest", "thumbnails are sent as a simple media upload")
+        video = query.get("videoId", "")
+        if not self.custom_thumbnails:
+            return _error(
+                403,
+                "forbidden",
+                "The authenticated user doesn't have permissions to upload and set custom "
+                "video thumbnails.",
+            )
+        if video not in self.videos:
+            return _error(404, "videoNotFound", "video not found")
+        kind = request.headers.get("content-type", "")
+        if kind not in ("image/jpeg", "image/png"):
+            return _error(400, "invalidImage", f"not an image: {kind}")
+        if len(request.content) > 2 * 1024 * 1024:
+            return _error(400, "mediaBodyTooLarge", "thumbnails are at most 2 MB")
+        self.quota_left -= 50
+        self.thumbnails[video] = (kind, request.content)
+        return httpx.Response(200, json={"kind": "youtube#thumbnailSetResponse", "items": []})
 
     def _upload_state(self, upload: Upload) -> httpx.Response:
         if len(upload.received) < upload.size:

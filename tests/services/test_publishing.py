@@ -125,6 +125,71 @@ def test_items_wait_for_their_time_and_their_asset(
     assert item(api, tenant, scheduled["id"])["status"] == "published"
 
 
+def test_an_item_waits_for_every_one_of_its_assets(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    extra = make_asset(api, tenant, ("more.jpg", b"\xff\xd8\xff more", "image/jpeg"))
+    queued = queue(api, tenant, extraAssetIds=[extra])
+    assert queued["extraAssetIds"] == [extra]
+    set_asset_status(container, extra, "processing")
+    assert PublishScheduler(container.uow).run_once() == 0
+    set_asset_status(container, extra, "ready")
+    assert PublishScheduler(container.uow).run_once() == 1
+    assert item(api, tenant, queued["id"])["status"] == "published"
+    # The local feed keeps every file of the post and shows them all on its page.
+    more = api.get(f"/published/{tenant.org_id}/{queued['id']}-1.jpg")
+    assert more.content == b"\xff\xd8\xff more"
+    page = api.get(f"/published/{tenant.org_id}/").text
+    assert f'<img src="{queued["id"]}-1.jpg"' in page
+
+
+@pytest.mark.parametrize(
+    ("platforms", "media", "message"),
+    [
+        (["youtube"], ["video", "image"], "YouTube posts one file"),
+        (["x"], ["image", "video"], "X posts of several files hold images only"),
+        (["x"], ["image"] * 5, "X takes at most 4 files"),
+        (["facebook"], ["video", "video"], "Facebook posts of several files hold images only"),
+    ],
+)
+def test_posts_of_several_files_are_checked_when_queued(
+    api: SyncASGIClient, tenant: Tenant, platforms: list[str], media: list[str], message: str
+) -> None:
+    files = {
+        "video": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4"),
+        "image": ("look.jpg", b"\xff\xd8\xff look", "image/jpeg"),
+    }
+    first, *more = [make_asset(api, tenant, files[kind]) for kind in media]
+    body = {
+        "projectId": make_project(api, tenant),
+        "assetId": first,
+        "extraAssetIds": more,
+        "title": "Looks",
+        "platforms": platforms,
+        "idempotencyKey": new_id(),
+    }
+    refused = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert refused.status_code == 422, refused.text
+    assert message in refused.json()["error"]["message"]
+
+
+def test_extra_assets_must_be_the_organizations(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    theirs = make_asset(api, other_tenant)
+    body = {
+        "projectId": make_project(api, tenant),
+        "assetId": make_asset(api, tenant),
+        "extraAssetIds": [theirs],
+        "title": "Looks",
+        "platforms": ["instagram"],
+        "idempotencyKey": new_id(),
+    }
+    refused = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert refused.status_code == 422
+    assert f"no asset {theirs} in this organization" in refused.text
+
+
 def test_a_platform_without_a_publisher_fails_with_the_reason(
     api: SyncASGIClient, container: Container, tenant: Tenant
 ) -> None:

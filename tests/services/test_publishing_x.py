@@ -19,6 +19,8 @@ from wavestack.kernel.ids import new_id
 from wavestack.providers.x import XSettings
 from wavestack.services.publishing import PublishScheduler
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+
 
 @pytest.fixture
 def x(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeX, XSettings]]:
@@ -44,7 +46,9 @@ def browser(fake: FakeX) -> Callable[[str], None]:
     return consenting_browser(fake.oauth, check=check)
 
 
-def queue_for_x(api: SyncASGIClient, container: Container, tenant: Tenant, caption: str) -> str:
+def queue_for_x(
+    api: SyncASGIClient, container: Container, tenant: Tenant, caption: str, **more: Any
+) -> str:
     body: dict[str, Any] = {
         "projectId": make_project(api, tenant),
         "assetId": make_asset(api, tenant),
@@ -53,6 +57,7 @@ def queue_for_x(api: SyncASGIClient, container: Container, tenant: Tenant, capti
         "hashtags": ["gaming"],
         "platforms": ["x"],
         "idempotencyKey": new_id(),
+        **more,
     }
     queued = api.post("/api/queue", headers=tenant.headers, json=body)
     assert queued.status_code == 201, queued.text
@@ -81,6 +86,23 @@ def test_a_long_post_goes_out_as_a_thread_with_the_video(
     assert all("media" not in post for post in rest)
     assert rest[0]["reply"] == {"in_reply_to_tweet_id": first["id"]}
     assert " ".join(p["text"] for p in fake.posts) == f"{caption} #gaming"
+
+
+def test_several_images_go_on_one_post(
+    x: tuple[FakeX, XSettings], api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    fake, settings = x
+    connect_x(container, settings, org_id=tenant.org_id, open_url=browser(fake), timeout=10)
+    images = [
+        make_asset(api, tenant, (f"{n}.jpg", JPEG + bytes([n]), "image/jpeg")) for n in range(3)
+    ]
+    item_id = queue_for_x(
+        api, container, tenant, "Three looks", assetId=images[0], extraAssetIds=images[1:]
+    )
+    assert api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()["status"] == "published"
+    (post,) = fake.posts
+    ids = post["media"]["media_ids"]
+    assert [fake.received(media_id) for media_id in ids] == [JPEG + bytes([n]) for n in range(3)]
 
 
 def test_a_thread_stopped_partway_is_not_posted_again(

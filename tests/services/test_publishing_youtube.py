@@ -122,3 +122,94 @@ def test_refusals_fail_the_delivery_with_the_reason(
     elsewhere = publish_now(api, container, other_tenant)
     assert elsewhere["error"] == "youtube: youtube is not connected (wavestack connect youtube)"
     assert google.youtube.videos == {}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_options_schedule_the_video_and_set_its_thumbnail_and_playlist(
+    google: FakeGoogle, api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    connect(container, tenant, google)
+    thumbnail = make_asset(api, tenant, ("cover.png", PNG, "image/png"))
+    goes_public = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    done = publish_now(
+        api,
+        container,
+        tenant,
+        options={
+            "youtube": {
+                "publishAt": goes_public.isoformat(),
+                "thumbnailAssetId": thumbnail,
+                "playlistId": "PLseries",
+            }
+        },
+    )
+    assert done["status"] == "published", done
+    assert done["deliveries"]["youtube"]["error"] is None
+    (video_id,) = google.youtube.videos
+    assert google.youtube.videos[video_id]["status"] == {
+        "privacyStatus": "private",
+        "publishAt": goes_public.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "selfDeclaredMadeForKids": False,
+    }
+    assert google.youtube.thumbnails[video_id] == ("image/png", PNG)
+    assert [p["playlistId"] for p in google.youtube.playlist_items] == ["PLseries"]
+
+
+def test_a_refused_thumbnail_is_noted_but_the_video_is_published(
+    google: FakeGoogle, api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    connect(container, tenant, google)
+    google.youtube.custom_thumbnails = False
+    thumbnail = make_asset(api, tenant, ("cover.png", PNG, "image/png"))
+    done = publish_now(api, container, tenant, options={"youtube": {"thumbnailAssetId": thumbnail}})
+    assert done["status"] == "published"
+    note = done["deliveries"]["youtube"]["error"]
+    assert note.startswith("the thumbnail was not set: YouTube refused the thumbnail: forbidden")
+    assert google.youtube.thumbnails == {}
+
+
+@pytest.mark.parametrize(
+    ("youtube", "field", "message"),
+    [
+        (
+            {"privacy": "public", "publishAt": "2999-01-01T00:00:00Z"},
+            "options.youtube.publishAt",
+            "YouTube schedules only private videos",
+        ),
+        ({"publishAt": "2001-01-01T00:00:00Z"}, "options.youtube.publishAt", "is in the past"),
+        ({"thumbnailAssetId": "nope"}, "options.youtube.thumbnailAssetId", "no such asset"),
+        ({"privacy": "secret"}, None, "privacy"),
+    ],
+)
+def test_youtube_options_are_checked_when_queued(
+    api: SyncASGIClient, tenant: Tenant, youtube: dict[str, str], field: str | None, message: str
+) -> None:
+    body = {
+        "projectId": make_project(api, tenant),
+        "assetId": make_asset(api, tenant),
+        "title": "Best moment",
+        "platforms": ["youtube"],
+        "idempotencyKey": new_id(),
+        "options": {"youtube": youtube},
+    }
+    refused = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert refused.status_code == 422, refused.text
+    assert message in refused.text
+    if field is not None:
+        assert field in [d["field"] for d in refused.json()["error"]["details"]]
+
+
+def test_a_video_thumbnail_is_refused_when_queued(api: SyncASGIClient, tenant: Tenant) -> None:
+    body = {
+        "projectId": make_project(api, tenant),
+        "assetId": make_asset(api, tenant),
+        "title": "Best moment",
+        "platforms": ["youtube"],
+        "idempotencyKey": new_id(),
+        "options": {"youtube": {"thumbnailAssetId": make_asset(api, tenant)}},
+    }
+    refused = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert refused.status_code == 422
+    assert "JPEG or PNG" in refused.text

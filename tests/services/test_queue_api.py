@@ -108,10 +108,12 @@ def test_create_returns_the_camel_case_item(
         "orgId",
         "projectId",
         "assetId",
+        "extraAssetIds",
         "title",
         "caption",
         "hashtags",
         "platforms",
+        "options",
         "scheduleAt",
         "idempotencyKey",
         "status",
@@ -122,6 +124,8 @@ def test_create_returns_the_camel_case_item(
     }
     assert item["status"] == "queued"
     assert item["deliveries"] == {}
+    assert item["extraAssetIds"] == []
+    assert item["options"] == {"youtube": None}
     assert item["orgId"] == tenant.org_id
     assert item["projectId"] == refs.project
     assert item["assetId"] == refs.asset

@@ -35,11 +35,12 @@ def test_youtube_tags_and_media_limits() -> None:
     video = {"mimeType": "video/mp4", "sizeBytes": 10, "duration": 200.0}
     assert [
         p.message
-        for p in problems(["x", "tiktok"], title="t", caption=None, hashtags=[], asset=video)
+        for p in problems(["x", "tiktok"], title="t", caption=None, hashtags=[], assets=[video])
     ] == ["X videos are at most 140 seconds"]
     short = {"mimeType": "video/mp4", "sizeBytes": 10, "duration": 1.0}
     assert [
-        p.field for p in problems(["instagram"], title="t", caption=None, hashtags=[], asset=short)
+        p.field
+        for p in problems(["instagram"], title="t", caption=None, hashtags=[], assets=[short])
     ] == ["assetId"]
     assert (
         problems(
@@ -47,7 +48,7 @@ def test_youtube_tags_and_media_limits() -> None:
             title="t" * 120,
             caption="c" * 5000,
             hashtags=[],
-            asset={"mimeType": "application/pdf"},
+            assets=[{"mimeType": "application/pdf"}],
         )
         == []
     )

@@ -1,6 +1,7 @@
 """Video uploads through the official client: a resumable `videos.insert` in chunks that
 picks up where it stopped after an interruption (the client asks the server how much
-arrived, `308` with `Range`, and sends the rest), then the video added to a playlist.
+arrived, `308` with `Range`, and sends the rest), then its thumbnail set and the video
+added to a playlist.
 
 The discovery document's root URL is replaced by the configured one: the client builds
 upload URLs from it (its `api_endpoint` option changes only the other calls' base).
@@ -120,6 +121,16 @@ class YouTubeUploader:
                 self._youtube.playlistItems().insert(part="snippet", body=body).execute()
             except HttpError as exc:
                 raise _refused(exc, "the playlist insert") from exc
+
+    def set_thumbnail(self, video_id: str, path: Path, mime_type: str) -> None:
+        """Set a video's custom thumbnail (a JPEG or PNG of at most 2 MiB; the channel must
+        be verified to use custom thumbnails)."""
+        media = MediaFileUpload(str(path), mimetype=mime_type, resumable=False)
+        with self._lock:
+            try:
+                self._youtube.thumbnails().set(videoId=video_id, media_body=media).execute()
+            except HttpError as exc:
+                raise _refused(exc, "the thumbnail") from exc
 
 
 def _refused(exc: HttpError, what: str) -> YouTubeError:

@@ -1,10 +1,16 @@
 """Content queue: what to publish, where and when. Other services call these functions only."""
 
 from wavestack.services.content_queue.rules import Problem, post_text, problems, x_thread
-from wavestack.services.content_queue.schemas import Delivery, Platform, QueueItemRead
+from wavestack.services.content_queue.schemas import (
+    Delivery,
+    Platform,
+    QueueItemRead,
+    YouTubeOptions,
+)
 from wavestack.services.content_queue.service import (
     claim_due,
     get_item,
+    media_facts,
     record_delivery,
     start_delivery,
 )
@@ -14,8 +20,10 @@ __all__ = [
     "Platform",
     "Problem",
     "QueueItemRead",
+    "YouTubeOptions",
     "claim_due",
     "get_item",
+    "media_facts",
     "post_text",
     "problems",
     "record_delivery",

@@ -27,11 +27,15 @@ class QueueItem(Base):
     org_id: Mapped[str] = mapped_column(String(36))
     project_id: Mapped[str] = mapped_column(String(36))
     asset_id: Mapped[str] = mapped_column(String(36))
+    # More media after `asset_id`, in order (a carousel).
+    extra_asset_ids: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
     title: Mapped[str] = mapped_column(String(120))
     caption: Mapped[str | None] = mapped_column(Text)
     hashtags: Mapped[list[str]] = mapped_column(default=list)
     platforms: Mapped[list[str]] = mapped_column(default=list)
     schedule_at: Mapped[datetime | None]
+    # Per-platform settings of this post: {"youtube": {"privacy": ..., "publish_at": ...}}.
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="queued")

@@ -16,6 +16,7 @@ _X_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _URL = re.compile(r"https?://\S+|(?<!\S)(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
 _JOINERS = {0x200D, 0xFE0E, 0xFE0F}  # zero-width joiner, variation selectors
 GB = 1024**3
+YOUTUBE_THUMBNAIL_BYTES = 2 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Limits:
     max_seconds: float | None = None
     max_bytes: int | None = None
     media: tuple[str, ...] = ("video/", "image/")
+    items: int = 1  # files in one post
+    carousel_media: tuple[str, ...] = ("image/",)  # what a post of several files may hold
 
 
 LIMITS = {
@@ -41,14 +44,21 @@ LIMITS = {
         max_bytes=256 * GB,
         media=("video/",),
     ),
-    "instagram": Limits(text=2200, min_seconds=3, max_seconds=15 * 60, max_bytes=1 * GB),
-    "facebook": Limits(text=63_206, min_seconds=3, max_seconds=90, max_bytes=1 * GB),
+    "instagram": Limits(
+        text=2200,
+        min_seconds=3,
+        max_seconds=15 * 60,
+        max_bytes=1 * GB,
+        items=10,
+        carousel_media=("image/", "video/"),
+    ),
+    "facebook": Limits(text=63_206, min_seconds=3, max_seconds=90, max_bytes=1 * GB, items=10),
     "tiktok": Limits(
         text=2200, min_seconds=3, max_seconds=10 * 60, max_bytes=4 * GB, media=("video/",)
     ),
     "linkedin": Limits(text=3000, min_seconds=3, max_seconds=30 * 60, max_bytes=5 * GB),
-    "x": Limits(max_seconds=140, max_bytes=512 * 1024**2),
-    "local": Limits(media=("",)),
+    "x": Limits(max_seconds=140, max_bytes=512 * 1024**2, items=4),
+    "local": Limits(media=("",), items=10, carousel_media=("",)),
 }
 
 
@@ -92,11 +102,29 @@ def problems(
     title: str,
     caption: str | None,
     hashtags: list[str],
-    asset: dict[str, Any] | None = None,
+    assets: list[dict[str, Any]] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> list[Problem]:
     """Every way the content does not fit one of the platforms (none: it fits them all).
-    `asset` is what is known of the media: mimeType, sizeBytes, duration."""
+    `assets` is what is known of the post's media, in order (mimeType, sizeBytes,
+    duration); `options` the post's per-platform options (as sent)."""
     found: list[Problem] = []
+    youtube = (options or {}).get("youtube") or {}
+    if (
+        "youtube" in platforms
+        and youtube.get("publishAt")
+        and youtube.get("privacy")
+        not in (
+            None,
+            "private",
+        )
+    ):
+        found.append(
+            Problem(
+                "options.youtube.publishAt",
+                "YouTube schedules only private videos: leave privacy out or make it private",
+            )
+        )
     text = post_text(caption, hashtags)
     for platform in platforms:
         limits = LIMITS.get(platform, Limits())
@@ -118,8 +146,25 @@ def problems(
             found.append(
                 Problem("hashtags", f"{name} tags are at most {limits.tags} characters in all")
             )
-        if asset is not None:
-            found += _media_problems(name, limits, asset)
+        if assets:
+            found += _count_problems(name, limits, assets)
+            for asset in assets:
+                found += _media_problems(name, limits, asset)
+    return found
+
+
+def _count_problems(name: str, limits: Limits, assets: list[dict[str, Any]]) -> list[Problem]:
+    if len(assets) == 1:
+        return []
+    if limits.items == 1:
+        return [Problem("extraAssetIds", f"{name} posts one file: leave extraAssetIds empty")]
+    found = []
+    if len(assets) > limits.items:
+        found.append(Problem("extraAssetIds", f"{name} takes at most {limits.items} files"))
+    mimes = [str(asset.get("mimeType") or "") for asset in assets]
+    if not all(mime.startswith(limits.carousel_media) for mime in mimes):
+        kinds = " and ".join(kind.rstrip("/") + "s" for kind in limits.carousel_media)
+        found.append(Problem("extraAssetIds", f"{name} posts of several files hold {kinds} only"))
     return found
 
 

@@ -36,9 +36,38 @@ Platforms = Annotated[list[Platform], Field(min_length=1), AfterValidator(_uniqu
 Title = Annotated[str, Field(min_length=1, max_length=120)]
 Caption = Annotated[str, Field(max_length=5000)]
 RefId = Annotated[str, Field(min_length=1, max_length=36)]
+MAX_EXTRA_ASSETS = 9  # ten files in all: the most any platform takes in one post
+ExtraAssets = Annotated[
+    list[RefId],
+    Field(
+        max_length=MAX_EXTRA_ASSETS,
+        description="More images or videos after assetId, in order, for a carousel "
+        "(Instagram: up to 10 in all; Facebook and X: images only, 10 and 4).",
+    ),
+]
 
 
 NextSlot = Literal["next_slot"]
+Privacy = Literal["public", "unlisted", "private"]
+
+
+class YouTubeOptions(ApiInput):
+    """How the video goes up on YouTube (absent: the install's settings)."""
+
+    privacy: Privacy | None = None
+    publish_at: UtcDateTime | None = Field(
+        None,
+        description="YouTube makes the video public at this time; it stays private until "
+        "then (so only with privacy private, or none).",
+    )
+    thumbnail_asset_id: RefId | None = Field(None, description="A JPEG or PNG image asset.")
+    playlist_id: str | None = Field(None, min_length=1, max_length=64)
+
+
+class PlatformOptions(ApiInput):
+    """Settings of one post that only one platform knows."""
+
+    youtube: YouTubeOptions | None = None
 
 
 class QueueItemCreate(ApiInput):
@@ -46,10 +75,12 @@ class QueueItemCreate(ApiInput):
 
     project_id: RefId
     asset_id: RefId
+    extra_asset_ids: ExtraAssets = Field(default_factory=list)
     title: Title
     caption: Caption | None = None
     hashtags: Hashtags = Field(default_factory=list)
     platforms: Platforms
+    options: PlatformOptions = Field(default_factory=PlatformOptions)
     schedule_at: UtcDateTime | NextSlot | None = Field(
         None,
         description='When to publish: a time, "next_slot" (the next free posting slot), '
@@ -63,10 +94,12 @@ class QueueItemUpdate(ApiInput):
 
     project_id: RefId | None = None
     asset_id: RefId | None = None
+    extra_asset_ids: ExtraAssets | None = None
     title: Title | None = None
     caption: Caption | None = None
     hashtags: Hashtags | None = None
     platforms: Platforms | None = None
+    options: PlatformOptions | None = None
     schedule_at: UtcDateTime | NextSlot | None = None
 
 
@@ -86,10 +119,12 @@ class QueueItemRead(ApiModel):
     org_id: str
     project_id: str
     asset_id: str
+    extra_asset_ids: list[str]
     title: str
     caption: str | None
     hashtags: list[str]
     platforms: list[str]
+    options: PlatformOptions
     schedule_at: datetime | None
     idempotency_key: str
     status: QueueStatus

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ from wavestack.services.content_queue.events import (
 from wavestack.services.content_queue.models import QueueItem
 from wavestack.services.content_queue.schemas import (
     Delivery,
+    PlatformOptions,
     QueueItemCreate,
     QueueItemRead,
     QueueItemUpdate,
@@ -42,36 +44,55 @@ def _field_error(field: str, message: str) -> ValidationFailed:
 
 
 def _check_refs(
-    uow: UnitOfWork, *, org_id: str, project_id: str | None, asset_id: str | None
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    project_id: str | None,
+    asset_id: str | None,
+    extra_asset_ids: list[str] | None = None,
+    options: PlatformOptions | None = None,
 ) -> None:
     if project_id is not None and not cms.project_exists(uow, org_id=org_id, project_id=project_id):
         raise _field_error("projectId", "no such project in this organization")
     if asset_id is not None and not cms.asset_exists(uow, org_id=org_id, asset_id=asset_id):
         raise _field_error("assetId", "no such asset in this organization")
+    for extra in extra_asset_ids or []:
+        if not cms.asset_exists(uow, org_id=org_id, asset_id=extra):
+            raise _field_error("extraAssetIds", f"no asset {extra} in this organization")
+    youtube = options.youtube if options is not None else None
+    if youtube is not None and youtube.thumbnail_asset_id is not None:
+        field = "options.youtube.thumbnailAssetId"
+        if not cms.asset_exists(uow, org_id=org_id, asset_id=youtube.thumbnail_asset_id):
+            raise _field_error(field, "no such asset in this organization")
+        thumbnail = cms.get_asset(uow, org_id=org_id, asset_id=youtube.thumbnail_asset_id)
+        if thumbnail.mime_type not in ("image/jpeg", "image/png"):
+            raise _field_error(field, "YouTube thumbnails are JPEG or PNG images")
+        if (thumbnail.size_bytes or 0) > rules.YOUTUBE_THUMBNAIL_BYTES:
+            raise _field_error(field, "YouTube thumbnails are at most 2 MiB")
+    if youtube is not None and youtube.publish_at is not None and youtube.publish_at < utcnow():
+        raise _field_error("options.youtube.publishAt", "is in the past")
 
 
-def _check_fit(
-    uow: UnitOfWork,
-    *,
-    org_id: str,
-    platforms: list[str],
-    title: str,
-    caption: str | None,
-    hashtags: list[str],
-    asset_id: str,
-) -> None:
+def media_facts(asset: cms.AssetRead) -> dict[str, object]:
+    """What the platform rules check of an asset."""
+    return {"mimeType": asset.mime_type, "sizeBytes": asset.size_bytes, "duration": asset.duration}
+
+
+def _check_fit(uow: UnitOfWork, item: QueueItem) -> None:
     """422 when the content does not fit one of its platforms."""
-    asset = cms.get_asset(uow, org_id=org_id, asset_id=asset_id)
+    assets = [
+        cms.get_asset(uow, org_id=item.org_id, asset_id=asset_id)
+        for asset_id in [item.asset_id, *item.extra_asset_ids]
+    ]
     found = rules.problems(
-        platforms,
-        title=title,
-        caption=caption,
-        hashtags=hashtags,
-        asset={
-            "mimeType": asset.mime_type,
-            "sizeBytes": asset.size_bytes,
-            "duration": asset.duration,
-        },
+        item.platforms,
+        title=item.title,
+        caption=item.caption,
+        hashtags=item.hashtags,
+        assets=[media_facts(asset) for asset in assets],
+        options=PlatformOptions.model_validate(item.options).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        ),
     )
     if found:
         raise ValidationFailed(
@@ -145,29 +166,30 @@ def create_item(
             existing = _by_key(uow, org_id, key)
             if existing is not None:
                 return _replay(existing, fingerprint), False
-            _check_refs(uow, org_id=org_id, project_id=data.project_id, asset_id=data.asset_id)
-            schedule_at = _when(uow, org_id, data.schedule_at, list(data.platforms), None)
-            _check_fit(
+            _check_refs(
                 uow,
                 org_id=org_id,
-                platforms=list(data.platforms),
-                title=data.title,
-                caption=data.caption,
-                hashtags=data.hashtags,
+                project_id=data.project_id,
                 asset_id=data.asset_id,
+                extra_asset_ids=data.extra_asset_ids,
+                options=data.options,
             )
+            schedule_at = _when(uow, org_id, data.schedule_at, list(data.platforms), None)
             item = QueueItem(
                 org_id=org_id,
                 project_id=data.project_id,
                 asset_id=data.asset_id,
+                extra_asset_ids=list(data.extra_asset_ids),
                 title=data.title,
                 caption=data.caption,
                 hashtags=data.hashtags,
                 platforms=list(data.platforms),
+                options=_stored(data.options),
                 schedule_at=schedule_at,
                 idempotency_key=key,
                 request_hash=fingerprint,
             )
+            _check_fit(uow, item)
             uow.session.add(item)
             uow.session.flush()
             uow.publish(
@@ -225,7 +247,7 @@ def update_item(
 ) -> QueueItemRead:
     """Change a queued item; once publishing began it is a conflict."""
     changes = data.model_dump(exclude_unset=True)
-    required = {"project_id", "asset_id", "title", "platforms", "hashtags"}
+    required = {"project_id", "asset_id", "extra_asset_ids", "title", "platforms", "hashtags"}
     nulls = sorted(f for f in required if f in changes and changes[f] is None)
     if nulls:
         raise ValidationFailed(f"{', '.join(nulls)} cannot be null")
@@ -235,7 +257,16 @@ def update_item(
         )
         if item.status != "queued":
             raise Conflict(f"the item is {item.status}; only queued items can be changed")
-        _check_refs(uow, org_id=org_id, project_id=data.project_id, asset_id=data.asset_id)
+        _check_refs(
+            uow,
+            org_id=org_id,
+            project_id=data.project_id,
+            asset_id=data.asset_id,
+            extra_asset_ids=data.extra_asset_ids,
+            options=data.options,
+        )
+        if "options" in changes:
+            changes["options"] = _stored(data.options or PlatformOptions())
         if "schedule_at" in changes:
             platforms = changes.get("platforms") or item.platforms
             changes["schedule_at"] = _when(uow, org_id, data.schedule_at, platforms, item.id)
@@ -243,20 +274,15 @@ def update_item(
         for field in changed:
             setattr(item, field, changes[field])
         if changed:
-            _check_fit(
-                uow,
-                org_id=org_id,
-                platforms=item.platforms,
-                title=item.title,
-                caption=item.caption,
-                hashtags=item.hashtags,
-                asset_id=item.asset_id,
-            )
-        if changed:
+            _check_fit(uow, item)
             item.updated_at = utcnow()
             uow.publish(QueueItemUpdated(org_id=org_id, item_id=item.id, changed=changed))
         uow.commit()
         return QueueItemRead.model_validate(item)
+
+
+def _stored(options: PlatformOptions) -> dict[str, Any]:
+    return options.model_dump(mode="json", exclude_none=True)
 
 
 def cancel_item(uow: UnitOfWork, *, org_id: str, item_id: str) -> QueueItemRead:
@@ -298,9 +324,11 @@ def claim_due(uow: UnitOfWork, *, now: datetime, limit: int) -> list[QueueItemRe
             wanted = limit - len(claimed)
             found = due.where(QueueItem.id.not_in(passed)) if passed else due
             items = list(uow.session.scalars(found.limit(wanted)))
-            assets = cms.asset_statuses(uow, [(i.org_id, i.asset_id) for i in items])
+            assets = cms.asset_statuses(
+                uow, [(i.org_id, a) for i in items for a in (i.asset_id, *i.extra_asset_ids)]
+            )
             for item in items:
-                status = assets.get(item.asset_id)
+                status = _least_ready(assets, [item.asset_id, *item.extra_asset_ids])
                 if status in ("pending", "processing"):
                     passed.append(item.id)
                     continue
@@ -317,6 +345,16 @@ def claim_due(uow: UnitOfWork, *, now: datetime, limit: int) -> list[QueueItemRe
                 break  # nothing more is due
         uow.commit()
         return claimed
+
+
+def _least_ready(statuses: dict[str, str], asset_ids: list[str]) -> str | None:
+    """The status that decides for an item's media: gone or failed before still coming,
+    still coming before ready."""
+    found = [statuses.get(asset_id) for asset_id in asset_ids]
+    for worst in (None, "failed", "pending", "processing"):
+        if worst in found:
+            return worst
+    return "ready"
 
 
 TERMINAL = ("published", "failed")

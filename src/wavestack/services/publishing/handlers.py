@@ -15,7 +15,7 @@ from wavestack.providers.oauth import OAuthClient, OAuthEndpoints
 from wavestack.providers.tiktok import TikTokClient, TikTokSettings
 from wavestack.providers.x import XClient, XSettings
 from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
-from wavestack.services import connections
+from wavestack.services import cms, connections
 from wavestack.services.publishing import service
 from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.limits import Gates, concurrency, limits
@@ -67,6 +67,9 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
             ),
             container.storage,
             youtube,
+            lambda org_id, asset_id: cms.get_asset(
+                container.uow(write=False), org_id=org_id, asset_id=asset_id
+            ),
         ),
         "x": XPublisher(x_account, container.storage),
         "tiktok": TikTokPublisher(tiktok_account, container.storage, tiktok),

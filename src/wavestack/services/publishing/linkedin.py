@@ -4,7 +4,7 @@ image or video."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from wavestack.kernel.storage import FileStorage
 from wavestack.providers.linkedin import LinkedInClient, LinkedInError
@@ -38,9 +38,10 @@ class LinkedInPublisher:
         self.client_for = client_for  # org id -> (client, the member's id)
         self.storage = storage
 
-    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
+    def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Upload the media, then post; a refusal is final, LinkedIn's own trouble retried."""
-        check_fits("linkedin", item, asset)
+        asset = assets[0]
+        check_fits("linkedin", item, assets)
         client, member = self.client_for(item.org_id)
         author = f"urn:li:person:{member}"
         try:

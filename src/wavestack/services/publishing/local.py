@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path, PurePosixPath
@@ -52,17 +53,18 @@ class LocalPublisher:
         """Where a file of the folder is served."""
         return f"{self.public_url}/published/{org_id}/{name}"
 
-    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
+    def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Copy the media and write its metadata; then refresh the feed and the page.
-        Publishing the same item again rewrites the same files."""
-        if asset.storage_path is None:
-            raise PublishFailed("the asset has no stored media")
+        Publishing the same item again rewrites the same files. (The feed's entry carries
+        the first file as its enclosure; the page shows them all.)"""
+        asset = assets[0]
         folder = self.folder(item.org_id)
         folder.mkdir(parents=True, exist_ok=True)
-        suffix = PurePosixPath(asset.filename).suffix.lower()
-        media = f"{item.id}{suffix if _SUFFIX.fullmatch(suffix) else '.bin'}"
-        with self.storage.open(asset.storage_path) as source:
-            _write_atomically(folder / media, source)
+        names = [
+            self._copy(folder, f"{item.id}-{n}" if n else item.id, media)
+            for n, media in enumerate(assets)
+        ]
+        media = names[0]
         published_at = datetime.now(UTC)
         meta = {
             "id": item.id,
@@ -70,6 +72,10 @@ class LocalPublisher:
             "caption": item.caption or "",
             "hashtags": item.hashtags,
             "media": media,
+            "more": [
+                {"media": name, "mimeType": extra.mime_type}
+                for name, extra in zip(names[1:], assets[1:], strict=True)
+            ],
             "mimeType": asset.mime_type,
             "sizeBytes": (folder / media).stat().st_size,
             "duration": asset.duration,
@@ -83,6 +89,16 @@ class LocalPublisher:
                 older.unlink(missing_ok=True)  # published again: the newest one counts
         self.refresh(item.org_id)
         return Published(external_id=item.id, url=self.link(item.org_id, media))
+
+    def _copy(self, folder: Path, stem: str, asset: AssetRead) -> str:
+        """Copy an asset's bytes into the folder; the file's name."""
+        if asset.storage_path is None:
+            raise PublishFailed("the asset has no stored media")
+        suffix = PurePosixPath(asset.filename).suffix.lower()
+        name = f"{stem}{suffix if _SUFFIX.fullmatch(suffix) else '.bin'}"
+        with self.storage.open(asset.storage_path) as source:
+            _write_atomically(folder / name, source)
+        return name
 
     def posts(self, org_id: str) -> list[dict[str, Any]]:
         """The posts the feed lists, newest first."""
@@ -146,14 +162,8 @@ class LocalPublisher:
         """A small HTML page of the posts."""
         rows = []
         for post in posts:
-            media = html.escape(str(post.get("media")))
-            kind = str(post.get("mimeType", ""))
-            if kind.startswith("video/"):
-                shown = f'<video controls preload="metadata" src="{media}"></video>'
-            elif kind.startswith("image/"):
-                shown = f'<img src="{media}" alt="">'
-            else:
-                shown = f'<a href="{media}">{media}</a>'
+            files = [post, *(m for m in post.get("more") or [] if isinstance(m, dict))]
+            shown = "".join(_shown(str(f.get("media")), str(f.get("mimeType", ""))) for f in files)
             rows.append(
                 f"<article><h2>{html.escape(str(post.get('title', '')))}</h2>{shown}"
                 f"<p>{html.escape(_text_of(post))}</p>"
@@ -168,6 +178,15 @@ class LocalPublisher:
             f"<h1>WaveStack posts</h1>{''.join(rows) or '<p>Nothing published yet.</p>'}"
             "</html>"
         )
+
+
+def _shown(name: str, kind: str) -> str:
+    media = html.escape(name)
+    if kind.startswith("video/"):
+        return f'<video controls preload="metadata" src="{media}"></video>'
+    if kind.startswith("image/"):
+        return f'<img src="{media}" alt="">'
+    return f'<a href="{media}">{media}</a>'
 
 
 def _read_meta(path: Path) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ class Published:
 
     external_id: str
     url: str | None
+    note: str | None = None  # what went wrong after the post was up (a thumbnail refused)
 
 
 class PublishFailed(Exception):
@@ -39,8 +40,9 @@ class Publisher(Protocol):
 
     platform: str
 
-    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
-        """Publish, or raise PublishFailed (final) or another error (retried)."""
+    def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
+        """Publish the item with its media (`assetId` first, then `extraAssetIds`), or
+        raise PublishFailed (final) or another error (retried)."""
 
 
 @contextmanager
@@ -59,19 +61,16 @@ def local_media(storage: FileStorage, asset: AssetRead) -> Iterator[Path]:
         yield copy
 
 
-def check_fits(platform: str, item: QueueItemRead, asset: AssetRead) -> None:
+def check_fits(platform: str, item: QueueItemRead, assets: Sequence[AssetRead]) -> None:
     """PublishFailed with the first reason the content does not fit the platform (it was
-    checked when queued, but the asset or the rules may have changed since)."""
+    checked when queued, but the assets or the rules may have changed since)."""
     found = content_queue.problems(
         [platform],
         title=item.title,
         caption=item.caption,
         hashtags=item.hashtags,
-        asset={
-            "mimeType": asset.mime_type,
-            "sizeBytes": asset.size_bytes,
-            "duration": asset.duration,
-        },
+        assets=[content_queue.media_facts(asset) for asset in assets],
+        options=item.options.model_dump(mode="json", by_alias=True, exclude_none=True),
     )
     if found:
         raise PublishFailed(found[0].message)

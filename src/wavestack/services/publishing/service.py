@@ -114,8 +114,11 @@ def publish(
         fail(uow, job, f"publishing to {job.platform} is not available yet")
         return
     try:
-        asset = cms.get_asset(uow(), org_id=job.org_id, asset_id=item.asset_id)
-        published = publisher.publish(item, asset)
+        assets = [
+            cms.get_asset(uow(), org_id=job.org_id, asset_id=asset_id)
+            for asset_id in (item.asset_id, *item.extra_asset_ids)
+        ]
+        published = publisher.publish(item, assets)
     except PublishFailed as exc:
         fail(uow, job, str(exc))
         return
@@ -136,7 +139,11 @@ def publish(
             external_id=published.external_id,
             url=published.url,
         )
-        _deliver(done, job, Delivery(status="published", url=published.url, post_id=post.id))
+        _deliver(
+            done,
+            job,
+            Delivery(status="published", url=published.url, post_id=post.id, error=published.note),
+        )
         done.commit()
 
 

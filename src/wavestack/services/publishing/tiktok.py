@@ -3,7 +3,7 @@ as a draft (the default: no audit needed) or posted at once, then followed until
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from wavestack.kernel.storage import FileStorage
 from wavestack.providers.tiktok import TikTokClient, TikTokError, TikTokSettings
@@ -45,9 +45,10 @@ class TikTokPublisher:
         self.storage = storage
         self.settings = settings
 
-    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
+    def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Upload, then wait for TikTok; a refusal is final, TikTok's own trouble retried."""
-        check_fits("tiktok", item, asset)
+        asset = assets[0]
+        check_fits("tiktok", item, assets)
         client, username = self.client_for(item.org_id)
         text = content_queue.post_text(item.caption or item.title, item.hashtags)
         with local_media(self.storage, asset) as path:

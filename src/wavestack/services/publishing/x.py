@@ -1,9 +1,9 @@
 """Publishing on X: the caption (or title) and hashtags as a post, a thread when longer than
-X allows, with the asset uploaded as the first post's media."""
+X allows, with the media (a video, or up to four images) on the first post."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from wavestack.kernel.storage import FileStorage
 from wavestack.providers.x import XClient, XError, XUnconfirmed
@@ -35,18 +35,15 @@ class XPublisher:
         self.client_for = client_for  # org id -> (client, the account's username)
         self.storage = storage
 
-    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
+    def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Upload the media, then post the thread. Once a part is up nothing is retried:
         trying again would post the first parts twice."""
-        check_fits("x", item, asset)
+        check_fits("x", item, assets)
         parts = content_queue.x_thread(
             content_queue.post_text(item.caption or item.title, item.hashtags)
         )
         client, username = self.client_for(item.org_id)
-        media_ids: list[str] = []
-        if asset.mime_type.startswith(("video/", "image/")):
-            with local_media(self.storage, asset) as path:
-                media_ids = [_unless_refused(lambda: client.upload_media(path, asset.mime_type))]
+        media_ids = [self._upload(client, media) for media in assets if _postable(media)]
         try:
             posted = client.thread(parts, media_ids=media_ids)
         except XUnconfirmed as exc:
@@ -61,6 +58,14 @@ class XPublisher:
                 f"the thread stopped after {len(exc.posted)} of {len(parts)} posts ({first}): {exc}"
             ) from exc
         return Published(external_id=posted[0], url=post_url(username, posted[0]))
+
+    def _upload(self, client: XClient, asset: AssetRead) -> str:
+        with local_media(self.storage, asset) as path:
+            return _unless_refused(lambda: client.upload_media(path, asset.mime_type))
+
+
+def _postable(asset: AssetRead) -> bool:
+    return asset.mime_type.startswith(("video/", "image/"))
 
 
 def _unless_refused(call: Callable[[], str]) -> str:

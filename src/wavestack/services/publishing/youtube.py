@@ -1,18 +1,20 @@
 """Publishing on YouTube: the queue item's asset uploaded as the organization's connected
-channel (resumable, in chunks), with its title, description and tags, then added to the
-configured playlist."""
+channel (resumable, in chunks), with its title, description, tags, privacy and perhaps a
+scheduled `publishAt`, then its thumbnail set and the video added to a playlist."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from wavestack.kernel.errors import NotFound
 from wavestack.kernel.logging import get_logger
 from wavestack.kernel.storage import FileStorage
 from wavestack.providers.youtube import YouTubeError, YouTubeSettings, YouTubeUploader
 from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
-from wavestack.services.content_queue import QueueItemRead
+from wavestack.services.content_queue import QueueItemRead, YouTubeOptions
 from wavestack.services.publishing.publishers import (
     Published,
     PublishFailed,
@@ -29,7 +31,14 @@ EXPLAINED = {
 
 
 def video_body(item: QueueItemRead, settings: YouTubeSettings) -> dict[str, Any]:
-    """The video's snippet and status."""
+    """The video's snippet and status: the item's YouTube options over the settings."""
+    options = item.options.youtube or YouTubeOptions()
+    status: dict[str, Any] = {"selfDeclaredMadeForKids": False}
+    if options.publish_at is not None:
+        # YouTube keeps the video private and makes it public at that time.
+        status |= {"privacyStatus": "private", "publishAt": _rfc3339(options.publish_at)}
+    else:
+        status["privacyStatus"] = options.privacy or settings.privacy
     return {
         "snippet": {
             "title": item.title,
@@ -37,11 +46,12 @@ def video_body(item: QueueItemRead, settings: YouTubeSettings) -> dict[str, Any]
             "tags": list(item.hashtags),
             "categoryId": settings.category_id,
         },
-        "status": {
-            "privacyStatus": settings.privacy,
-            "selfDeclaredMadeForKids": False,
-        },
+        "status": status,
     }
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class YouTubePublisher:
@@ -54,14 +64,19 @@ class YouTubePublisher:
         uploader_for: Callable[[str], YouTubeUploader],
         storage: FileStorage,
         settings: YouTubeSettings,
+        asset_of: Callable[[str, str], AssetRead],
     ) -> None:
         self.uploader_for = uploader_for
         self.storage = storage
         self.settings = settings
+        self.asset_of = asset_of  # (org id, asset id) -> the asset: the thumbnail's
 
-    def publish(self, item: QueueItemRead, asset: AssetRead) -> Published:
-        """Upload; a refusal (quota, limits, rights) is final, a server error is retried."""
-        check_fits("youtube", item, asset)
+    def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
+        """Upload; a refusal (quota, limits, rights) is final, a server error is retried.
+        The thumbnail and playlist come after: the video is up whatever they answer, so
+        their refusals are noted on the delivery, not made failures."""
+        asset = assets[0]
+        check_fits("youtube", item, assets)
         body = video_body(item, self.settings)
         uploader = self.uploader_for(item.org_id)
         with local_media(self.storage, asset) as path:
@@ -72,10 +87,41 @@ class YouTubePublisher:
                     raise  # YouTube's side had trouble: the job tries again later
                 raise PublishFailed(EXPLAINED.get(exc.reason, str(exc))) from exc
         video_id = str(video["id"])
-        if self.settings.playlist_id:
-            try:
-                uploader.add_to_playlist(video_id, self.settings.playlist_id)
-            except YouTubeError as exc:
-                # The video is up: a playlist that refused it does not undo the post.
-                log.warning("playlist insert failed", video_id=video_id, error=str(exc))
-        return Published(external_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}")
+        notes = [
+            note
+            for note in (
+                self._thumbnail(item, uploader, video_id),
+                self._playlist(item, uploader, video_id),
+            )
+            if note
+        ]
+        return Published(
+            external_id=video_id,
+            url=f"https://www.youtube.com/watch?v={video_id}",
+            note="; ".join(notes) or None,
+        )
+
+    def _thumbnail(self, item: QueueItemRead, uploader: YouTubeUploader, video_id: str) -> str:
+        options = item.options.youtube
+        if options is None or options.thumbnail_asset_id is None:
+            return ""
+        try:
+            image = self.asset_of(item.org_id, options.thumbnail_asset_id)
+            with local_media(self.storage, image) as path:
+                uploader.set_thumbnail(video_id, path, image.mime_type)
+        except (YouTubeError, PublishFailed, NotFound) as exc:
+            log.warning("thumbnail not set", video_id=video_id, error=str(exc))
+            return f"the thumbnail was not set: {exc}"
+        return ""
+
+    def _playlist(self, item: QueueItemRead, uploader: YouTubeUploader, video_id: str) -> str:
+        options = item.options.youtube
+        playlist = (options.playlist_id if options else None) or self.settings.playlist_id
+        if not playlist:
+            return ""
+        try:
+            uploader.add_to_playlist(video_id, playlist)
+        except YouTubeError as exc:
+            log.warning("playlist insert failed", video_id=video_id, error=str(exc))
+            return f"the video was not added to playlist {playlist}: {exc}"
+        return ""
