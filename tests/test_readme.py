@@ -7,6 +7,7 @@ from pathlib import Path
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
 from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.linkedin import LinkedInSettings
+from wavestack.providers.meta import MetaSettings
 from wavestack.providers.obs import ObsSettings
 from wavestack.providers.streamelements import StreamElementsSettings
 from wavestack.providers.streamlabs import StreamlabsSettings
@@ -44,6 +45,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_X_{name.upper()}" for name in XSettings.model_fields]
     names += [f"WAVESTACK_TIKTOK_{name.upper()}" for name in TikTokSettings.model_fields]
     names += [f"WAVESTACK_LINKEDIN_{name.upper()}" for name in LinkedInSettings.model_fields]
+    names += [f"WAVESTACK_META_{name.upper()}" for name in MetaSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -150,8 +150,8 @@ def up(
             f"Processes  {settings.api_workers} API process(es)",
             f"Chat       {_program()} chat --data-dir {settings.data_dir}   (play with the bot)",
             f"Platforms  {_program()} connect "
-            "twitch|youtube|x|tiktok|linkedin|discord|telegram|whatsapp|streamelements|"
-            "streamlabs "
+            "twitch|youtube|x|tiktok|linkedin|facebook|instagram|discord|telegram|whatsapp|"
+            "streamelements|streamlabs "
             "(README: Connecting platforms); connected ones start with the bots",
         ]
         if first is not None:
@@ -399,8 +399,8 @@ def connect(
     platform: Annotated[
         str,
         typer.Argument(
-            help="The platform to connect: twitch, youtube, x, tiktok, linkedin, discord, "
-            "telegram, whatsapp, streamelements, streamlabs."
+            help="The platform to connect: twitch, youtube, x, tiktok, linkedin, facebook, "
+            "instagram, discord, telegram, whatsapp, streamelements, streamlabs."
         ),
     ],
     token: Annotated[
@@ -430,6 +430,8 @@ def connect(
         "x",
         "tiktok",
         "linkedin",
+        "facebook",
+        "instagram",
         "discord",
         "telegram",
         "whatsapp",

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from wavestack.bootstrap import Container
-from wavestack.providers.apps import APPS, ConnectableApp
+from wavestack.providers.apps import APPS, Account, ConnectableApp
 from wavestack.providers.chat.port import PlatformError
 from wavestack.providers.discord import DiscordClient, DiscordFailed, DiscordSettings
 from wavestack.providers.oauth import (
@@ -143,7 +143,7 @@ def _connect_oauth(
     open_url: Callable[[str], object],
     timeout: float,
     http: httpx.Client,
-    whoami: Callable[[str], tuple[str, str]],
+    account_of: Callable[[TokenSet], Account],
 ) -> connections.ConnectionRead:
     """Authorize in the browser, ask the platform whose account it is, store its tokens."""
     tokens = authorize(
@@ -155,7 +155,7 @@ def _connect_oauth(
         http=http,
     )
     try:
-        account_id, account_name = whoami(tokens.access_token)
+        account = account_of(tokens)
     except (PlatformError, IndexError, KeyError) as exc:
         raise ConnectFailed(f"{platform} did not complete the connection: {exc}") from exc
     return connections.save(
@@ -163,9 +163,9 @@ def _connect_oauth(
         container.secrets,
         org_id=org_id,
         platform=platform,
-        account_id=account_id,
-        account_name=account_name,
-        tokens=tokens,
+        account_id=account.id,
+        account_name=account.name,
+        tokens=account.tokens,
     )
 
 
@@ -192,7 +192,7 @@ def connect_app(
         open_url=open_url,
         timeout=timeout,
         http=http or httpx.Client(timeout=15.0),
-        whoami=lambda token: app.whoami(settings, token),
+        account_of=lambda tokens: app.account(settings, tokens),
     )
 
 
@@ -201,6 +201,8 @@ connect_youtube = partial(connect_app, platform="youtube")
 connect_x = partial(connect_app, platform="x")
 connect_tiktok = partial(connect_app, platform="tiktok")
 connect_linkedin = partial(connect_app, platform="linkedin")
+connect_facebook = partial(connect_app, platform="facebook")
+connect_instagram = partial(connect_app, platform="instagram")
 
 
 def connect_telegram(

@@ -190,7 +190,7 @@ def test_extra_assets_must_be_the_organizations(
     assert f"no asset {theirs} in this organization" in refused.text
 
 
-def test_a_platform_without_a_publisher_fails_with_the_reason(
+def test_a_platform_not_set_up_fails_with_the_reason(
     api: SyncASGIClient, container: Container, tenant: Tenant
 ) -> None:
     queued = queue(api, tenant, platforms=["local", "instagram"])
@@ -200,11 +200,11 @@ def test_a_platform_without_a_publisher_fails_with_the_reason(
     assert done["deliveries"]["local"]["status"] == "published"
     assert done["deliveries"]["instagram"] == {
         "status": "failed",
-        "error": "publishing to instagram is not available yet",
+        "error": "instagram is not set up on this install (see README)",
         "url": None,
         "postId": None,
     }
-    assert done["error"] == "instagram: publishing to instagram is not available yet"
+    assert done["error"] == "instagram: instagram is not set up on this install (see README)"
     events = outbox_events(container, tenant.org_id, "post.")
     assert sorted((name, payload["data"]["platform"]) for name, payload in events) == [
         ("post.failed", "instagram"),

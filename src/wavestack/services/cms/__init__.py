@@ -10,6 +10,7 @@ from wavestack.services.cms.service import (
     get_asset,
     guess_mime,
     project_exists,
+    share_link,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "get_asset",
     "guess_mime",
     "project_exists",
+    "share_link",
 ]

@@ -272,6 +272,23 @@ async def asset_content(
     )
 
 
+@router.get("/media/{token}", tags=["assets"], response_class=StreamingResponse)
+async def shared_media(request: Request, token: str) -> StreamingResponse:
+    """An asset's bytes through a link publishing made for a platform that fetches media
+    (Instagram): no token needed, the link itself is sealed and expires."""
+    container = container_of(request)
+    asset = await call_db(
+        request, service.shared_asset, container.uow(write=False), container.secrets, token
+    )
+    return file_response(
+        container.storage,
+        asset.storage_path or "",
+        media_type=asset.mime_type,
+        filename=asset.filename,
+        range_header=request.headers.get("range"),
+    )
+
+
 @router.delete("/assets/{asset_id}", status_code=204, tags=["assets"])
 async def delete_asset(
     request: Request,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
+import time
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
 import httpx
 from sqlalchemy import select
 
+from wavestack.kernel.crypto import SecretBox
 from wavestack.kernel.errors import NotFound, PayloadTooLarge, ValidationFailed
 from wavestack.kernel.http import BlockedDestination
 from wavestack.kernel.ids import new_id
@@ -267,6 +270,28 @@ def content_of(uow: UnitOfWork, *, org_id: str, asset_id: str) -> AssetRead:
     if asset.status != "ready" or asset.storage_path is None:
         raise NotFound(f"asset has no stored content (status {asset.status})")
     return asset
+
+
+def share_link(box: SecretBox, *, base_url: str, org_id: str, asset_id: str, seconds: int) -> str:
+    """A link anyone may fetch the asset's bytes from for `seconds` (for a platform that
+    pulls media from a URL, as Instagram does). It names the asset sealed with this
+    install's key, so it cannot be made up or changed."""
+    sealed = box.encrypt(
+        json.dumps({"org": org_id, "asset": asset_id, "until": int(time.time()) + seconds})
+    )
+    return f"{base_url.rstrip('/')}/api/media/{sealed}"
+
+
+def shared_asset(uow: UnitOfWork, box: SecretBox, token: str) -> AssetRead:
+    """The asset a `share_link` names, while the link holds."""
+    try:
+        sealed = json.loads(box.decrypt(token))
+        org_id, asset_id, until = str(sealed["org"]), str(sealed["asset"]), int(sealed["until"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise NotFound("no such media link") from exc
+    if until < time.time():
+        raise NotFound("this media link expired")
+    return content_of(uow, org_id=org_id, asset_id=asset_id)
 
 
 def fetch_asset(

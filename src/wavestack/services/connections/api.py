@@ -144,15 +144,15 @@ async def callback(request: Request, platform: str) -> Response:
                 redirect_uri=_callback(request, platform),
                 verifier=sealed["verifier"],
             )
-        account_id, account_name = app.whoami(settings, tokens.access_token)
+        account = app.account(settings, tokens)
         return service.save(
             container.uow(),
             container.secrets,
             org_id=sealed["org"],
             platform=platform,
-            account_id=account_id,
-            account_name=account_name,
-            tokens=tokens,
+            account_id=account.id,
+            account_name=account.name,
+            tokens=account.tokens,
         )
 
     try:

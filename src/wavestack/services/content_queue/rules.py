@@ -49,8 +49,9 @@ LIMITS = {
         min_seconds=3,
         max_seconds=15 * 60,
         max_bytes=1 * GB,
+        media=("video/", "image/jpeg"),
         items=10,
-        carousel_media=("image/", "video/"),
+        carousel_media=("image/jpeg", "video/"),
     ),
     "facebook": Limits(text=63_206, min_seconds=3, max_seconds=90, max_bytes=1 * GB, items=10),
     "tiktok": Limits(
@@ -71,6 +72,9 @@ NAMES = {
     "x": "X",
     "local": "The local feed",
 }
+
+
+KINDS = {"video/": "videos", "image/": "images", "image/jpeg": "JPEG images", "": "files"}
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def _count_problems(name: str, limits: Limits, assets: list[dict[str, Any]]) -> 
         found.append(Problem("extraAssetIds", f"{name} takes at most {limits.items} files"))
     mimes = [str(asset.get("mimeType") or "") for asset in assets]
     if not all(mime.startswith(limits.carousel_media) for mime in mimes):
-        kinds = " and ".join(kind.rstrip("/") + "s" for kind in limits.carousel_media)
+        kinds = " and ".join(KINDS.get(kind, kind) for kind in limits.carousel_media)
         found.append(Problem("extraAssetIds", f"{name} posts of several files hold {kinds} only"))
     return found
 
@@ -172,7 +176,7 @@ def _media_problems(name: str, limits: Limits, asset: dict[str, Any]) -> list[Pr
     found = []
     mime = str(asset.get("mimeType") or "")
     if not any(mime.startswith(kind) for kind in limits.media):
-        kinds = " or ".join(kind.rstrip("/") + "s" for kind in limits.media)
+        kinds = " or ".join(KINDS.get(kind, kind) for kind in limits.media)
         found.append(Problem("assetId", f"{name} takes {kinds}, not {mime or 'this file'}"))
     duration = asset.get("duration")
     if mime.startswith("video/") and isinstance(duration, int | float):

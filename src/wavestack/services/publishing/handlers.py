@@ -11,16 +11,19 @@ import httpx
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.jobs import RetryPolicy
 from wavestack.providers.linkedin import LinkedInClient, LinkedInSettings
+from wavestack.providers.meta import GraphClient, MetaSettings
 from wavestack.providers.oauth import OAuthClient, OAuthEndpoints
 from wavestack.providers.tiktok import TikTokClient, TikTokSettings
 from wavestack.providers.x import XClient, XSettings
 from wavestack.providers.youtube import YouTubeSettings, YouTubeUploader
 from wavestack.services import cms, connections
+from wavestack.services.cms import AssetRead
 from wavestack.services.publishing import service
 from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.limits import Gates, concurrency, limits
 from wavestack.services.publishing.linkedin import LinkedInPublisher
 from wavestack.services.publishing.local import LocalPublisher
+from wavestack.services.publishing.meta import FacebookPublisher, InstagramPublisher
 from wavestack.services.publishing.publishers import Publisher, PublishFailed
 from wavestack.services.publishing.settings import PublishingSettings
 from wavestack.services.publishing.tiktok import TikTokPublisher
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from wavestack.bootstrap import Container
 
 BUSY_RETRY = timedelta(seconds=5)
+MEDIA_LINK_SECONDS = 3600  # Meta fetches the media while processing: well within an hour
 
 
 def publishers_of(container: Container) -> dict[str, Publisher]:
@@ -43,7 +47,7 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
         feed_items=PublishingSettings().feed_items,
     )
     youtube, x, tiktok = YouTubeSettings(), XSettings(), TikTokSettings()
-    linkedin = LinkedInSettings()
+    linkedin, meta = LinkedInSettings(), MetaSettings()
 
     def x_account(org_id: str) -> tuple[XClient, str]:
         token, account = connected_account(container, org_id, "x", x.oauth())
@@ -58,8 +62,32 @@ def publishers_of(container: Container) -> dict[str, Publisher]:
         client = LinkedInClient(token, api_url=linkedin.api_url, version=linkedin.version)
         return client, account.account_id
 
+    def meta_account(platform: str) -> Callable[[str], tuple[GraphClient, str]]:
+        def account(org_id: str) -> tuple[GraphClient, str]:
+            token, found = connected_account(container, org_id, platform, meta.oauth())
+            client = GraphClient(
+                token,
+                api_url=meta.api_url,
+                poll_seconds=meta.poll_seconds,
+                poll_timeout=meta.poll_timeout_seconds,
+            )
+            return client, found.account_id
+
+        return account
+
+    def media_link(asset: AssetRead) -> str:
+        return cms.share_link(
+            container.secrets,
+            base_url=settings.resolved_public_url,
+            org_id=asset.org_id,
+            asset_id=asset.id,
+            seconds=MEDIA_LINK_SECONDS,
+        )
+
     return {
         local.platform: local,
+        "instagram": InstagramPublisher(meta_account("instagram"), container.storage, media_link),
+        "facebook": FacebookPublisher(meta_account("facebook"), container.storage),
         "youtube": YouTubePublisher(
             lambda org_id: YouTubeUploader(
                 connected_account(container, org_id, "youtube", youtube.oauth())[0],
