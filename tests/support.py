@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import socket
 import threading
 import time
@@ -18,6 +19,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from sqlalchemy import text
 
 from wavestack.bootstrap import Container
+from wavestack.kernel.config import Settings
 from wavestack.services import auth
 
 
@@ -243,3 +245,18 @@ def outbox_job_etas(container: Container, name: str) -> list[Any]:
             {"name": name},
         ).all()
     return [eta for (eta,) in rows]
+
+
+def process_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child process working on the same database, data and Redis."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAVESTACK_")}
+    env.update(
+        WAVESTACK_ENV="test",
+        WAVESTACK_DATA_DIR=str(settings.data_dir),
+        WAVESTACK_DATABASE_URL=settings.resolved_database_url,
+        WAVESTACK_HTTP_ALLOWED_HOSTS=",".join(settings.http_allowed_hosts),
+        WAVESTACK_LOG_LEVEL="WARNING",
+    )
+    if settings.redis_url:
+        env["WAVESTACK_REDIS_URL"] = settings.redis_url
+    return env

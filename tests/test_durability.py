@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -10,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from support import RecordingServer, make_tenant
+from support import RecordingServer, make_tenant, process_env
 from wavestack.bootstrap import bootstrap
-from wavestack.kernel.config import Settings
 from wavestack.runtime import Role, background_roles
 from wavestack.services.cms import get_asset
 
@@ -37,20 +35,6 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAVESTACK_")}
-    env.update(
-        WAVESTACK_ENV="test",
-        WAVESTACK_DATA_DIR=str(settings.data_dir),
-        WAVESTACK_DATABASE_URL=settings.resolved_database_url,
-        WAVESTACK_HTTP_ALLOWED_HOSTS=",".join(settings.http_allowed_hosts),
-        WAVESTACK_LOG_LEVEL="WARNING",
-    )
-    if settings.redis_url:
-        env["WAVESTACK_REDIS_URL"] = settings.redis_url
-    return env
-
-
 @pytest.mark.parametrize("stage", ["committed", "queued"])
 def test_job_survives_sigkill(settings_factory: Any, namespace: str, stage: str) -> None:
     """`committed`: killed before the outbox was sent; `queued`: killed with the job queued."""
@@ -70,7 +54,7 @@ def test_job_survives_sigkill(settings_factory: Any, namespace: str, stage: str)
                 f"{source.url}/v.mp4",
                 stage,
             ],
-            env=_env(settings),
+            env=process_env(settings),
             capture_output=True,
             text=True,
             timeout=60,
@@ -146,7 +130,7 @@ def test_a_clip_job_whose_worker_was_killed_is_retried(
     setup.close()
     root = settings.resolved_media_roots[0]
     make_video(root / "long.mp4", seconds=30, size=(640, 360), numbered=False)
-    env = {**_env(settings), "WAVESTACK_CLIP_STALE_SECONDS": "3"}
+    env = {**process_env(settings), "WAVESTACK_CLIP_STALE_SECONDS": "3"}
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_CLIP, namespace, tenant.org_id],
         env=env,
