@@ -3,9 +3,11 @@ the long-lived token trade, `me/accounts` (Pages with their tokens and linked In
 accounts), Instagram media containers (a video's bytes sent to the upload host with
 `offset` and `file_size` headers, an image fetched from its `image_url`, carousels of
 finished items), their `status_code` moving from IN_PROGRESS to FINISHED or ERROR,
-`media_publish` and permalinks; Facebook Reels (start, upload, finish, the phases of
-`status`), photos as multipart uploads, and feed posts with attached photos. Graph errors
-have Meta's shape (`error.code`, 190 for a dead token, 4 when throttled)."""
+`media_publish`, the account's media and permalinks; Facebook Reels (start, upload,
+finish, the phases of `status`), photos as multipart uploads, and feed posts with attached
+photos. Graph errors
+have Meta's shape (`error.code`, 190 for a dead token, 4 when throttled); the answer of a
+publishing call can be lost on demand."""
 
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ class FakeMeta:
     polls_to_finish: int = 1  # status polls a container stays IN_PROGRESS after its media came
     fail_processing: str | None = None  # the next video container ends ERROR with this
     throttled: int = 0  # this many calls answer "Application request limit reached"
+    drop_publishing: bool = False  # the next publishing call is done, its answer lost
 
     def page_token(self, page_id: str = PAGE["id"]) -> str:
         token = f"EAAPage{secrets.token_hex(6)}"
@@ -85,13 +88,16 @@ class FakeMeta:
             return httpx.Response(200, json={"data": [self._page(p) for p in self.pages]})
         if request.method == "GET" and not edge:
             return self._read(node, query)
+        if (request.method, node, edge) == ("GET", INSTAGRAM["id"], "media"):
+            return self._recent(int(query.get("limit", "25")))
         form = _form(request)
         if node == INSTAGRAM["id"] and edge == "media":
             return self._container(form, base)
         if node == INSTAGRAM["id"] and edge == "media_publish":
-            return self._publish(form.get("creation_id", ""))
+            return self._lost(self._publish(form.get("creation_id", "")))
         if node == PAGE["id"] and edge == "video_reels":
-            return self._reel(form, base)
+            answer = self._reel(form, base)
+            return self._lost(answer) if form.get("upload_phase") == "finish" else answer
         if node == PAGE["id"] and edge == "photos":
             photo_id = f"{len(self.photos) + 1:015d}"
             published = form.get("published", "true") == "true"
@@ -110,6 +116,24 @@ class FakeMeta:
             self.feed.append({"id": post_id, "message": form.get("message"), "photos": attached})
             return httpx.Response(200, json={"id": post_id})
         return _error(400, 100, f"Unsupported {request.method} request: {path}")
+
+    def _lost(self, answer: httpx.Response) -> httpx.Response:
+        """The call is done; with `drop_publishing`, its answer never arrives."""
+        if self.drop_publishing and answer.status_code == 200:
+            self.drop_publishing = False
+            raise ConnectionAbortedError("the fake hangs up before answering")
+        return answer
+
+    def _recent(self, count: int) -> httpx.Response:
+        shown = [
+            {
+                "id": media_id,
+                "caption": self.containers[container].fields.get("caption", ""),
+                "permalink": f"https://www.instagram.com/p/W{media_id[-6:]}/",
+            }
+            for media_id, container in reversed(self.published.items())
+        ]
+        return httpx.Response(200, json={"data": shown[:count]})
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST":

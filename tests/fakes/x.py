@@ -1,7 +1,9 @@
 """A protocol-level fake of X's API v2 for posting: `POST /2/tweets` (replies for threads,
-media ids), `GET /2/users/me`, the v2 chunked media upload (initialize, append segments as
-multipart, finalize, `STATUS` while a video is processed), bearer tokens checked (401),
-429 with `x-rate-limit-reset` on demand, and the OAuth 2.0 token endpoint under /2/oauth2/."""
+media ids), `GET /2/users/me`, the account's timeline (`GET /2/users/:id/tweets`), the v2
+chunked media upload (initialize, append segments as multipart, finalize, `STATUS` while a
+video is processed), bearer tokens checked (401), 429 with `x-rate-limit-reset` on demand,
+posts whose answer is lost (taken or not), and the OAuth 2.0 token endpoint under
+/2/oauth2/."""
 
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ class FakeX:
     fail_processing: bool = False
     refuse_from: int | None = None  # posts from this many on are refused (403)
     drop_next_post: bool = False  # take the next post, then hang up without answering
+    drop_at: int | None = None  # take the post with this number (from 0), then hang up
+    lose_next_post: bool = False  # hang up on the next post without taking it
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -56,6 +60,8 @@ class FakeX:
             return _json(200, {"data": ACCOUNT})
         if (request.method, path) == ("POST", "/2/tweets"):
             return self._post(json.loads(request.content))
+        if (request.method, path) == ("GET", f"/2/users/{ACCOUNT['id']}/tweets"):
+            return self._timeline(int(request.url.params.get("max_results", "10")))
         return _json(404, {"title": "Not Found", "status": 404, "detail": path})
 
     def _post(self, body: dict[str, Any]) -> httpx.Response:
@@ -93,12 +99,33 @@ class FakeX:
         for media_id in (body.get("media") or {}).get("media_ids") or []:
             if media_id not in self.media or not self.media[media_id].finalized:
                 return _json(400, {"errors": [{"message": f"media {media_id} not ready"}]})
+        if self.lose_next_post:
+            self.lose_next_post = False
+            raise ConnectionAbortedError("the fake hangs up and forgets the post")
         post = {"id": str(1_800_000_000_000 + len(self.posts)), "text": text, **body}
         self.posts.append(post)
-        if self.drop_next_post:
+        if self.drop_next_post or self.drop_at == len(self.posts) - 1:
             self.drop_next_post = False
             raise ConnectionAbortedError("the fake hangs up before answering")
         return _json(201, {"data": {"id": post["id"], "text": text}})
+
+    def _timeline(self, count: int) -> httpx.Response:
+        """The newest posts as X shows them: media as a t.co link at the end of the text."""
+        shown = []
+        for post in reversed(self.posts[-count:]):
+            text = post["text"]
+            if (post.get("media") or {}).get("media_ids"):
+                text += f" https://t.co/m{post['id'][-4:]}"
+            entry: dict[str, Any] = {
+                "id": post["id"],
+                "text": text,
+                "edit_history_tweet_ids": [post["id"]],
+            }
+            replied = (post.get("reply") or {}).get("in_reply_to_tweet_id")
+            if replied is not None:
+                entry["referenced_tweets"] = [{"type": "replied_to", "id": replied}]
+            shown.append(entry)
+        return _json(200, {"data": shown, "meta": {"result_count": len(shown)}})
 
     def _upload(self, request: httpx.Request, rest: str) -> httpx.Response:
         if (request.method, rest) == ("POST", "/initialize"):

@@ -4,6 +4,7 @@ the `local` platform writes posts, an RSS feed and a page; claims never overlap.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -23,11 +24,19 @@ from support import (
 from wavestack.app import create_app
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.kernel.ids import new_id
+from wavestack.services import content_queue
+from wavestack.services.cms import AssetRead
+from wavestack.services.content_queue import QueueItemRead
 from wavestack.services.publishing import PublishScheduler
 from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.handlers import publishers_of
 from wavestack.services.publishing.limits import Gates, concurrency, limits
-from wavestack.services.publishing.service import claim_and_queue, publish
+from wavestack.services.publishing.publishers import Published, PublishUnconfirmed
+from wavestack.services.publishing.service import (
+    claim_and_queue,
+    confirm_unconfirmed,
+    publish,
+)
 
 
 def queue(api: SyncASGIClient, tenant: Tenant, **overrides: Any) -> dict[str, Any]:
@@ -203,6 +212,8 @@ def test_a_platform_not_set_up_fails_with_the_reason(
         "error": "instagram is not set up on this install (see README)",
         "url": None,
         "postId": None,
+        "ref": None,
+        "since": None,
     }
     assert done["error"] == "instagram: instagram is not set up on this install (see README)"
     events = outbox_events(container, tenant.org_id, "post.")
@@ -303,3 +314,51 @@ def test_items_waiting_for_assets_do_not_hold_up_the_rest(
     assert claimed == 1
     assert item(api, tenant, ready["id"])["status"] == "published"
     assert {item(api, tenant, w["id"])["status"] for w in coming} == {"queued"}
+
+
+class Unanswered:
+    """A platform that never answers a publish, and cannot tell afterwards either."""
+
+    platform = "local"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
+        raise PublishUnconfirmed("no answer from the platform", ref="upload-17")
+
+    def confirm(self, item: QueueItemRead, ref: str) -> Published | None:
+        self.asked.append(ref)
+        return None
+
+
+def test_an_unconfirmed_post_is_asked_about_until_it_is_given_up(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    queued = queue(api, tenant, scheduleAt=(datetime.now(UTC) + timedelta(hours=1)).isoformat())
+    later = datetime.now(UTC) + timedelta(hours=2)
+    claimed = container.uow()
+    with claimed:
+        assert len(content_queue.claim_due(claimed, now=later, limit=10)) == 1
+        claimed.commit()
+    platform = Unanswered()
+    job = PublishToPlatform(org_id=tenant.org_id, item_id=queued["id"], platform="local")
+    publish(container.uow, {"local": platform}, job)
+    waiting = item(api, tenant, queued["id"])["deliveries"]["local"]
+    assert (waiting["status"], waiting["ref"]) == ("unconfirmed", "upload-17")
+
+    assert confirm_unconfirmed(container.uow, {"local": platform}, now=later) == 0
+    assert platform.asked == ["upload-17"]
+    assert item(api, tenant, queued["id"])["deliveries"]["local"]["status"] == "unconfirmed"
+
+    a_day_on = later + timedelta(hours=25)
+    assert confirm_unconfirmed(container.uow, {"local": platform}, now=a_day_on) == 1
+    done = item(api, tenant, queued["id"])
+    assert done["status"] == "failed"
+    assert done["deliveries"]["local"]["error"].startswith(
+        "local never said whether the post went up"
+    )
+    assert ("post.failed", "local") in [
+        (name, payload["data"]["platform"])
+        for name, payload in outbox_events(container, tenant.org_id, "post.")
+    ]

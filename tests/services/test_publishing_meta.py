@@ -7,8 +7,10 @@ post of several photos."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from fakes.http import served
@@ -26,7 +28,7 @@ from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.handlers import publishers_of
 from wavestack.services.publishing.meta import InstagramPublisher
 from wavestack.services.publishing.publishers import PublishFailed
-from wavestack.services.publishing.service import publish
+from wavestack.services.publishing.service import confirm_unconfirmed, publish
 
 PUBLIC = "https://wave.example.com"
 VIDEO = ("clip.mp4", b"\x00\x00\x00\x18ftypmp42 video" * 50, "video/mp4")
@@ -261,3 +263,45 @@ def test_a_page_without_instagram_cannot_connect_instagram(
             open_url=consenting_browser(meta.oauth),
             timeout=10,
         )
+
+
+def test_publishing_without_an_answer_is_confirmed_later(
+    connected: FakeMeta, api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    connected.drop_publishing = True  # Instagram publishes; its answer is lost
+    reel = publish_now(api, container, tenant, [VIDEO], ["instagram"])
+    assert reel["deliveries"]["instagram"]["status"] == "unconfirmed"
+    connected.drop_publishing = True  # Facebook finishes the reel; its answer is lost
+    page_reel = publish_now(api, container, tenant, [VIDEO], ["facebook"])
+    assert page_reel["deliveries"]["facebook"]["status"] == "unconfirmed"
+
+    publishers = publishers_of(container)
+    assert confirm_unconfirmed(container.uow, publishers, now=datetime.now(UTC)) == 2
+    (media_id,) = connected.published  # published once, and found again
+    done = api.get(f"/api/queue/{reel['id']}", headers=tenant.headers).json()
+    assert done["status"] == "published"
+    assert (
+        done["deliveries"]["instagram"]["url"] == f"https://www.instagram.com/p/W{media_id[-6:]}/"
+    )
+    (video_id,) = connected.reels
+    done = api.get(f"/api/queue/{page_reel['id']}", headers=tenant.headers).json()
+    assert done["deliveries"]["facebook"]["url"] == f"https://www.facebook.com/reel/{video_id}"
+
+
+def test_a_finished_container_that_was_not_published_is_published_by_the_check(
+    connected: FakeMeta, api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    original = connected._publish
+
+    def lost_before_meta_saw_it(container_id: str) -> httpx.Response:
+        connected._publish = original  # type: ignore[method-assign]
+        raise ConnectionAbortedError("the request never reached Meta")
+
+    connected._publish = lost_before_meta_saw_it  # type: ignore[method-assign]
+    waiting = publish_now(api, container, tenant, [VIDEO], ["instagram"])
+    assert waiting["deliveries"]["instagram"]["status"] == "unconfirmed"
+    assert connected.published == {}
+    confirm_unconfirmed(container.uow, publishers_of(container), now=datetime.now(UTC))
+    done = api.get(f"/api/queue/{waiting['id']}", headers=tenant.headers).json()
+    assert done["status"] == "published"
+    assert len(connected.published) == 1

@@ -18,7 +18,11 @@ from wavestack.bootstrap import Container
 from wavestack.connect import connect_tiktok
 from wavestack.kernel.ids import new_id
 from wavestack.providers.tiktok import TikTokClient, TikTokError, TikTokSettings, chunk_plan
+from wavestack.services.content_queue import QueueItemRead
 from wavestack.services.publishing import PublishScheduler
+from wavestack.services.publishing.handlers import publishers_of
+from wavestack.services.publishing.publishers import Published
+from wavestack.services.publishing.tiktok import TikTokPublisher
 
 
 def test_chunks_follow_tiktoks_rules() -> None:
@@ -104,6 +108,12 @@ def test_a_video_goes_to_the_inbox_in_chunks(
     assert upload.ranges == [(0, 5 * MB - 1), (5 * MB, size - 1)]  # the last took the rest
     assert len(upload.received) == size
     assert done["deliveries"]["tiktok"]["url"] is None  # a draft has no public page yet
+    # Had the status polls run out, the check would ask TikTok once more about the publish.
+    (publish_id,) = fake.publishes
+    item = QueueItemRead.model_validate(done)
+    checked = publishers_of(container)["tiktok"]
+    assert isinstance(checked, TikTokPublisher)
+    assert checked.confirm(item, publish_id) == Published(external_id=publish_id, url=None)
     fake.posts_left = 0
     limited = publish(api, container, tenant, video_asset(api, tenant, MB))
     assert limited["error"] == "tiktok: the account reached TikTok's daily post limit"

@@ -5,6 +5,7 @@ stopped partway failed without reposting, and a post with no answer left unconfi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from wavestack.connect import ConnectFailed, connect_x
 from wavestack.kernel.ids import new_id
 from wavestack.providers.x import XSettings
 from wavestack.services.publishing import PublishScheduler
+from wavestack.services.publishing.handlers import publishers_of
+from wavestack.services.publishing.service import confirm_unconfirmed
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 
@@ -132,6 +135,42 @@ def test_a_post_without_an_answer_is_unconfirmed(
     assert done["deliveries"]["x"]["status"] == "unconfirmed"
     assert "got no answer" in done["deliveries"]["x"]["error"]
     assert len(fake.posts) == 1  # it did go up, and it is not posted twice
+    assert confirm_unconfirmed(container.uow, publishers_of(container), now=datetime.now(UTC)) == 1
+    confirmed = api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()
+    assert confirmed["status"] == "published"
+    assert confirmed["deliveries"]["x"]["url"].endswith(f"/status/{fake.posts[0]['id']}")
+    assert len(fake.posts) == 1
+
+
+def test_a_thread_without_an_answer_partway_is_finished_once(
+    x: tuple[FakeX, XSettings], api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    fake, settings = x
+    connect_x(container, settings, org_id=tenant.org_id, open_url=browser(fake), timeout=10)
+    fake.drop_at = 1  # the second part goes up, its answer is lost
+    item_id = queue_for_x(api, container, tenant, " ".join(["word"] * 120))
+    assert len(fake.posts) == 2
+    confirm_unconfirmed(container.uow, publishers_of(container), now=datetime.now(UTC))
+    done = api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()
+    assert done["status"] == "published", done
+    first, second, third = fake.posts
+    assert second["reply"] == {"in_reply_to_tweet_id": first["id"]}
+    assert third["reply"] == {"in_reply_to_tweet_id": second["id"]}
+
+
+def test_a_post_x_never_took_is_published_again(
+    x: tuple[FakeX, XSettings], api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    fake, settings = x
+    connect_x(container, settings, org_id=tenant.org_id, open_url=browser(fake), timeout=10)
+    fake.lose_next_post = True
+    item_id = queue_for_x(api, container, tenant, "short one")
+    lost = api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()
+    assert (lost["deliveries"]["x"]["status"], fake.posts) == ("unconfirmed", [])
+    confirm_unconfirmed(container.uow, publishers_of(container), now=datetime.now(UTC))
+    done = api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()
+    assert done["status"] == "published", done
+    assert len(fake.posts) == 1
 
 
 def test_connecting_needs_an_app(container: Container, tenant: Tenant) -> None:

@@ -176,6 +176,15 @@ class GraphClient:
         )
         return str(body["id"])
 
+    def ig_recent(self, ig_user: str, count: int = 10) -> list[dict[str, Any]]:
+        """The account's newest posts: id, caption and permalink of each."""
+        found = self._call(
+            "GET",
+            f"{ig_user}/media",
+            params={"fields": "id,caption,permalink", "limit": str(count)},
+        )
+        return [dict(media) for media in found.get("data") or []]
+
     def permalink(self, media_id: str) -> str | None:
         """An Instagram post's public URL (None when Meta does not say)."""
         try:
@@ -187,11 +196,15 @@ class GraphClient:
 
     # --- Facebook Pages ---------------------------------------------------------------------
 
-    def fb_reel(self, page: str, path: Path, description: str) -> str:
-        """Upload and publish a Reel on the Page; its video id."""
+    def fb_reel_upload(self, page: str, path: Path) -> str:
+        """Start a Reel on the Page and send its video; the video id."""
         started = self._call("POST", f"{page}/video_reels", data={"upload_phase": "start"})
         video = str(started["video_id"])
         self.send_file(str(started["upload_url"]), path)
+        return video
+
+    def fb_reel_finish(self, page: str, video: str, description: str) -> None:
+        """Finish an uploaded Reel as published, with its description."""
         self._call(
             "POST",
             f"{page}/video_reels",
@@ -203,25 +216,28 @@ class GraphClient:
             },
             final=True,
         )
-        return video
 
     def fb_reel_wait(self, video: str) -> bool:
         """Watch a finished Reel until Meta has published it (True) or the time to wait ran
         out (False); a phase that failed is raised with Meta's reason."""
         deadline = time.monotonic() + self._poll_timeout
-        while True:
-            status = self._call("GET", video, params={"fields": "status"}).get("status") or {}
-            for phase in ("uploading_phase", "processing_phase", "publishing_phase"):
-                state = status.get(phase) or {}
-                if state.get("status") == "error":
-                    errors = state.get("errors") or [{}]
-                    reason = errors[0].get("message") or phase.replace("_", " ")
-                    raise MetaError(f"Facebook could not publish the reel: {reason}", status=400)
-            if (status.get("publishing_phase") or {}).get("status") == "complete":
-                return True
+        while not self.fb_reel_published(video):
             if time.monotonic() >= deadline:
                 return False
             self._sleep(self._poll_seconds)
+        return True
+
+    def fb_reel_published(self, video: str) -> bool:
+        """Whether Meta has published a Reel yet; a phase that failed is raised with Meta's
+        reason."""
+        status = self._call("GET", video, params={"fields": "status"}).get("status") or {}
+        for phase in ("uploading_phase", "processing_phase", "publishing_phase"):
+            state = status.get(phase) or {}
+            if state.get("status") == "error":
+                errors = state.get("errors") or [{}]
+                reason = errors[0].get("message") or phase.replace("_", " ")
+                raise MetaError(f"Facebook could not publish the reel: {reason}", status=400)
+        return bool((status.get("publishing_phase") or {}).get("status") == "complete")
 
     def fb_photo(
         self, page: str, path: Path, mime_type: str, *, caption: str = "", published: bool = True

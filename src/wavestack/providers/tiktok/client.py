@@ -18,7 +18,7 @@ from wavestack.providers.chat.port import PlatformError
 TokenSource = Callable[[bool], str]
 MB = 1024 * 1024
 MIN_CHUNK, MAX_CHUNK, MAX_LAST_CHUNK, MAX_CHUNKS = 5 * MB, 64 * MB, 128 * MB, 1000
-DONE = {"PUBLISH_COMPLETE", "SEND_TO_USER_INBOX"}
+FINISHED = {"PUBLISH_COMPLETE", "SEND_TO_USER_INBOX"}
 
 
 class TikTokError(PlatformError):
@@ -173,14 +173,19 @@ class TikTokClient:
     def wait(self, publish_id: str) -> dict[str, Any]:
         """Follow a publish until TikTok finishes it; its last status."""
         for _ in range(self._max_polls):
-            status = self._call("/v2/post/publish/status/fetch/", {"publish_id": publish_id})
-            state = status.get("status")
-            if state in DONE:
+            status = self.status(publish_id)
+            if status.get("status") in FINISHED:
                 return status
-            if state == "FAILED":
-                raise TikTokError(
-                    f"TikTok could not publish it: {status.get('fail_reason', 'unknown')}",
-                    code=str(status.get("fail_reason", "")),
-                )
             self._sleep(self._poll_seconds)
         raise TikTokError("TikTok did not finish processing in time")
+
+    def status(self, publish_id: str) -> dict[str, Any]:
+        """Where a publish stands (`status`: PROCESSING_UPLOAD ... PUBLISH_COMPLETE); one
+        that failed is raised with TikTok's reason."""
+        status = self._call("/v2/post/publish/status/fetch/", {"publish_id": publish_id})
+        if status.get("status") == "FAILED":
+            raise TikTokError(
+                f"TikTok could not publish it: {status.get('fail_reason', 'unknown')}",
+                code=str(status.get("fail_reason", "")),
+            )
+        return status

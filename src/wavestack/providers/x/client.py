@@ -127,16 +127,19 @@ class XClient:
         )
         return str(created.data["id"])
 
-    def thread(self, parts: list[str], *, media_ids: list[str] | None = None) -> list[str]:
-        """Post each part as a reply to the one before (media on the first); the ids. A
-        failure partway carries the ids of the parts already up (`XError.posted`)."""
+    def thread(
+        self, parts: list[str], *, media_ids: list[str] | None = None, reply_to: str | None = None
+    ) -> list[str]:
+        """Post each part as a reply to the one before (media on the first; the first a
+        reply to `reply_to`, to go on with a thread); the ids. A failure partway carries the
+        ids of the parts already up (`XError.posted`)."""
         ids: list[str] = []
         for index, part in enumerate(parts):
             try:
                 ids.append(
                     self.post(
                         part,
-                        reply_to=ids[-1] if ids else None,
+                        reply_to=ids[-1] if ids else reply_to,
                         media_ids=media_ids if index == 0 else None,
                     )
                 )
@@ -144,6 +147,20 @@ class XClient:
                 exc.posted = list(ids)
                 raise
         return ids
+
+    def recent(self, user_id: str, count: int = 20) -> list[tuple[str, str, str | None]]:
+        """The account's newest posts, newest first: id, text, and the post it replies to."""
+        found = self._call(
+            lambda c: c.get_users_tweets(
+                user_id, max_results=count, tweet_fields=["referenced_tweets"], user_auth=False
+            ),
+            "the account's posts",
+        )
+        posts = []
+        for tweet in found.data or []:
+            replied = [r.id for r in tweet.referenced_tweets or [] if r.type == "replied_to"]
+            posts.append((str(tweet.id), str(tweet.text), str(replied[0]) if replied else None))
+        return posts
 
     # -- media --------------------------------------------------------------------------
 

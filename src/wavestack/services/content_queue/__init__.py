@@ -13,6 +13,7 @@ from wavestack.services.content_queue.service import (
     media_facts,
     record_delivery,
     start_delivery,
+    unconfirmed,
 )
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "problems",
     "record_delivery",
     "start_delivery",
+    "unconfirmed",
     "x_thread",
 ]

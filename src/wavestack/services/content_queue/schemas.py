@@ -110,6 +110,10 @@ class Delivery(ApiModel):
     error: str | None = None
     url: str | None = None
     post_id: str | None = None
+    ref: str | None = Field(
+        None, description="Unconfirmed: what publishing asks the platform about to confirm it."
+    )
+    since: datetime | None = Field(None, description="Unconfirmed: since when.")
 
 
 class QueueItemRead(ApiModel):

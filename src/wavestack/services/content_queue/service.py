@@ -360,6 +360,25 @@ def _least_ready(statuses: dict[str, str], asset_ids: list[str]) -> str | None:
 TERMINAL = ("published", "failed")
 
 
+def unconfirmed(uow: UnitOfWork, *, limit: int) -> list[tuple[QueueItemRead, str, Delivery]]:
+    """Deliveries waiting for their platform to confirm or deny a post, oldest first: each
+    item with the platform and the delivery. (Only processing items can hold one; they are
+    few, so they are read whole rather than searched inside their JSON.)"""
+    with uow:
+        items = uow.session.scalars(
+            select(QueueItem).where(QueueItem.status == "processing").order_by(QueueItem.updated_at)
+        )
+        found: list[tuple[QueueItemRead, str, Delivery]] = []
+        for item in items:
+            for platform, raw in (item.deliveries or {}).items():
+                if raw.get("status") == "unconfirmed":
+                    read = QueueItemRead.model_validate(item)
+                    found.append((read, platform, read.deliveries[platform]))
+            if len(found) >= limit:
+                break
+        return found[:limit]
+
+
 def record_delivery(
     uow: UnitOfWork, *, org_id: str, item_id: str, platform: str, delivery: Delivery
 ) -> QueueItemRead:
@@ -383,19 +402,20 @@ def record_delivery(
 
 
 def start_delivery(
-    uow: UnitOfWork, *, org_id: str, item_id: str, platform: str
+    uow: UnitOfWork, *, org_id: str, item_id: str, platform: str, expect: str = "pending"
 ) -> QueueItemRead | None:
-    """Mark a platform's delivery `publishing` if it is `pending` and the item still is
-    processing, and return the item; None when it is not (canceled, done, or another
-    worker has it)."""
+    """Mark a platform's delivery `publishing` if it is `pending` (or `expect`) and the
+    item still is processing, and return the item as it was; None when it is not
+    (canceled, done, or another worker has it)."""
     with uow:
         item = get_for_org(
             uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item", for_update=True
         )
         current = (item.deliveries or {}).get(platform) or {}
-        if item.status != "processing" or current.get("status") != "pending":
+        if item.status != "processing" or current.get("status") != expect:
             return None
+        before = QueueItemRead.model_validate(item)
         item.deliveries = {**item.deliveries, platform: {"status": "publishing"}}
         item.updated_at = utcnow()
         uow.commit()
-        return QueueItemRead.model_validate(item)
+        return before

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
+from huey import crontab
 
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.jobs import RetryPolicy
@@ -155,6 +156,11 @@ def install(container: Container) -> None:
     def give_up(job: PublishToPlatform, exc: Exception) -> None:
         service.fail(container.uow, job, f"gave up after retries: {exc}")
 
+    def confirm() -> None:
+        service.confirm_unconfirmed(container.uow, publishers, now=utcnow())
+
+    # Posts that got no answer are asked about every minute (by the scheduler role).
+    container.jobs.register_periodic("publishing.confirm", crontab(minute="*"), confirm)
     container.jobs.register_job(
         PublishToPlatform,
         publish,

@@ -18,6 +18,7 @@ from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
 from wavestack.services.publishing.publishers import (
+    NotPosted,
     Published,
     PublishFailed,
     PublishUnconfirmed,
@@ -28,11 +29,12 @@ from wavestack.services.publishing.publishers import (
 ClientFor = Callable[[str], tuple[GraphClient, str]]  # org id -> (client, account id)
 
 
-def refusal(exc: MetaError, platform: str) -> Exception:
+def refusal(exc: MetaError, platform: str, ref: str | None = None) -> Exception:
     """What a Graph API error means for the delivery: a dead token or a refusal fails it
-    (saying why), Meta's trouble or a throttle is retried, no answer is unconfirmed."""
+    (saying why), Meta's trouble or a throttle is retried, no answer is unconfirmed (`ref`
+    is then what to ask Meta about later)."""
     if isinstance(exc, MetaUnconfirmed):
-        return PublishUnconfirmed(str(exc))
+        return PublishUnconfirmed(str(exc), ref=ref)
     if exc.token_invalid:
         return PublishFailed(
             f"Meta no longer accepts the {platform} connection (expired or revoked): connect "
@@ -81,10 +83,38 @@ class InstagramPublisher:
                 }
                 container = str(client.ig_container(account, fields)["id"])
             client.ig_wait(container)
-            media = client.ig_publish(account, container)
         except MetaError as exc:
             raise refusal(exc, self.platform) from exc
+        return self._publish(client, account, container)
+
+    def _publish(self, client: GraphClient, account: str, container: str) -> Published:
+        """Publish a finished container (Meta publishes one container once, at most)."""
+        try:
+            media = client.ig_publish(account, container)
+        except MetaError as exc:
+            raise refusal(exc, self.platform, ref=container) from exc
         return Published(external_id=media, url=client.permalink(media))
+
+    def confirm(self, item: QueueItemRead, ref: str) -> Published | None:
+        """Ask about the container whose publishing got no answer: published, it is found
+        among the account's newest posts; still only finished, it is published now (it can
+        go up only once); failed or expired, the post is made again."""
+        client, account = self.client_for(item.org_id)
+        try:
+            status = client.ig_status(ref)
+            if status == "FINISHED":
+                return self._publish(client, account, ref)
+            if status in ("ERROR", "EXPIRED"):
+                raise NotPosted(f"the Instagram container is {status}")
+            if status != "PUBLISHED":
+                return None
+            caption = _caption(item)
+            for media in client.ig_recent(account):
+                if media.get("caption") == caption:
+                    return Published(str(media["id"]), media.get("permalink"))
+        except MetaError as exc:
+            raise refusal(exc, self.platform, ref=ref) from exc
+        return Published(ref, None, "Instagram published it; its post was not found to link")
 
     def _container(
         self, client: GraphClient, account: str, asset: AssetRead, fields: dict[str, str]
@@ -121,11 +151,14 @@ class FacebookPublisher:
             first = assets[0]
             if first.mime_type.startswith("video/"):
                 with local_media(self.storage, first) as path:
-                    video = client.fb_reel(page, path, caption)
-                published = Published(video, f"https://www.facebook.com/reel/{video}")
+                    video = client.fb_reel_upload(page, path)
+                try:
+                    client.fb_reel_finish(page, video, caption)
+                except MetaUnconfirmed as exc:
+                    raise refusal(exc, self.platform, ref=video) from exc
                 if not client.fb_reel_wait(video):
-                    return Published(video, published.url, "Facebook was still processing it")
-                return published
+                    return Published(video, _reel_url(video), "Facebook was still processing it")
+                return Published(video, _reel_url(video))
             if len(assets) == 1:
                 with local_media(self.storage, first) as path:
                     photo = client.fb_photo(page, path, first.mime_type, caption=caption)
@@ -140,6 +173,19 @@ class FacebookPublisher:
         except MetaError as exc:
             raise refusal(exc, self.platform) from exc
         return Published(post, f"https://www.facebook.com/{post}")
+
+    def confirm(self, item: QueueItemRead, ref: str) -> Published | None:
+        """Ask whether the Reel whose finish got no answer was published."""
+        client, _ = self.client_for(item.org_id)
+        try:
+            published = client.fb_reel_published(ref)
+        except MetaError as exc:
+            raise refusal(exc, self.platform, ref=ref) from exc
+        return Published(ref, _reel_url(ref)) if published else None
+
+
+def _reel_url(video: str) -> str:
+    return f"https://www.facebook.com/reel/{video}"
 
 
 def _reachable(link: str) -> bool:

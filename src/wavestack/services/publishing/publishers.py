@@ -32,7 +32,16 @@ class PublishFailed(Exception):
 
 class PublishUnconfirmed(Exception):
     """The publishing call went out but no answer came back: the post may or may not be
-    up, so it is not tried again blindly (that could post it twice)."""
+    up, so it is not tried again blindly (that could post it twice). `ref` is what the
+    publisher's `confirm` asks the platform about later (None: nothing to ask)."""
+
+    def __init__(self, message: str, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.ref = ref
+
+
+class NotPosted(Exception):
+    """The platform is sure an unconfirmed post is not up: publishing may run again."""
 
 
 class Publisher(Protocol):
@@ -43,6 +52,16 @@ class Publisher(Protocol):
     def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Publish the item with its media (`assetId` first, then `extraAssetIds`), or
         raise PublishFailed (final) or another error (retried)."""
+
+
+class Confirming(Protocol):
+    """A publisher that can ask its platform whether an unconfirmed post went up."""
+
+    def confirm(self, item: QueueItemRead, ref: str) -> Published | None:
+        """The post when the platform shows it (finishing what was left, when it can do so
+        without posting anything twice); None while the platform cannot tell. Raises
+        NotPosted when it is sure the post is not up, PublishFailed when it never will be,
+        PublishUnconfirmed (with a new ref) when finishing got no answer either."""
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -18,6 +18,8 @@ from wavestack.services.publishing.events import PostFailed, PostPublished, Publ
 from wavestack.services.publishing.limits import Limit
 from wavestack.services.publishing.models import Post
 from wavestack.services.publishing.publishers import (
+    NotPosted,
+    Published,
     Publisher,
     PublishFailed,
     PublishUnconfirmed,
@@ -26,6 +28,7 @@ from wavestack.services.publishing.schemas import PostRead
 
 log = get_logger(__name__)
 UowFactory = Callable[[], UnitOfWork]
+CONFIRM_FOR = timedelta(hours=24)  # how long a platform may take to show an unconfirmed post
 
 
 def record_post(
@@ -123,12 +126,16 @@ def publish(
         fail(uow, job, str(exc))
         return
     except PublishUnconfirmed as exc:
-        log.warning("publishing unconfirmed", platform=job.platform, item_id=job.item_id)
-        _deliver(uow(), job, Delivery(status="unconfirmed", error=str(exc)))
+        _unconfirmed(uow, job, exc)
         return
     except Exception:
         _deliver(uow(), job, Delivery(status="pending"))
         raise
+    _published(uow, job, published)
+
+
+def _published(uow: UowFactory, job: PublishToPlatform, published: Published) -> None:
+    """Record the post and mark the delivery published, in one transaction."""
     done = uow()
     with done:
         post = record_post(
@@ -145,6 +152,73 @@ def publish(
             Delivery(status="published", url=published.url, post_id=post.id, error=published.note),
         )
         done.commit()
+
+
+def _unconfirmed(uow: UowFactory, job: PublishToPlatform, exc: PublishUnconfirmed) -> None:
+    log.warning("publishing unconfirmed", platform=job.platform, item_id=job.item_id)
+    delivery = Delivery(status="unconfirmed", error=str(exc), ref=exc.ref, since=utcnow())
+    _deliver(uow(), job, delivery)
+
+
+def confirm_unconfirmed(
+    uow: UowFactory,
+    publishers: Mapping[str, Publisher],
+    *,
+    now: datetime,
+    give_up_after: timedelta = CONFIRM_FOR,
+    limit: int = 100,
+) -> int:
+    """Ask the platforms about posts that got no answer: a post the platform shows is
+    recorded, one it is sure is not up is published again, and one still unknown after
+    `give_up_after` fails, saying to look on the platform. Returns how many were settled."""
+    settled = 0
+    for waiting, platform, _ in content_queue.unconfirmed(uow(), limit=limit):
+        job = PublishToPlatform(org_id=waiting.org_id, item_id=waiting.id, platform=platform)
+        # Taken like a publish, so two sweeps never finish one post twice.
+        item = content_queue.start_delivery(
+            uow(), org_id=job.org_id, item_id=job.item_id, platform=platform, expect="unconfirmed"
+        )
+        if item is None:
+            continue
+        delivery = item.deliveries[platform]
+        confirm = getattr(publishers.get(platform), "confirm", None)
+        try:
+            found = confirm(item, delivery.ref) if confirm and delivery.ref else None
+        except NotPosted:
+            again = uow()
+            with again:
+                note = f"{platform} shows no such post: publishing it again"
+                _deliver(again, job, Delivery(status="pending", error=note))
+                again.enqueue(job)
+                again.commit()
+            settled += 1
+            continue
+        except PublishFailed as exc:
+            fail(uow, job, str(exc))
+            settled += 1
+            continue
+        except PublishUnconfirmed as exc:
+            _unconfirmed(uow, job, exc)
+            continue
+        except Exception:
+            # The platform could not be asked now: the next sweep asks again.
+            log.exception("confirming a post failed", platform=platform, item_id=item.id)
+            _deliver(uow(), job, delivery)
+            continue
+        if found is not None:
+            _published(uow, job, found)
+            settled += 1
+        elif delivery.since is not None and as_utc(delivery.since) + give_up_after > now:
+            _deliver(uow(), job, delivery)  # still unknown: asked again next time
+        else:
+            fail(
+                uow,
+                job,
+                f"{platform} never said whether the post went up: look on {platform}, and "
+                "queue it again if it is not there",
+            )
+            settled += 1
+    return settled
 
 
 def _wait_for_limit(uow: UnitOfWork, job: PublishToPlatform, limit: Limit) -> bool:

@@ -4,9 +4,10 @@ as a draft (the default: no audit needed) or posted at once, then followed until
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from wavestack.kernel.storage import FileStorage
-from wavestack.providers.tiktok import TikTokClient, TikTokError, TikTokSettings
+from wavestack.providers.tiktok import FINISHED, TikTokClient, TikTokError, TikTokSettings
 from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
@@ -69,11 +70,26 @@ class TikTokPublisher:
         except TikTokError as exc:
             if exc.code:  # TikTok said it failed, and why
                 raise PublishFailed(str(exc)) from exc
-            raise PublishUnconfirmed(f"{exc} (publish id {publish_id})") from exc
-        public = status.get("publicaly_available_post_id") or []
-        if public:
-            return Published(
-                external_id=str(public[0]),
-                url=f"https://www.tiktok.com/@{username}/video/{public[0]}",
-            )
-        return Published(external_id=publish_id, url=None)  # a draft, or a private post
+            raise PublishUnconfirmed(f"{exc} (publish id {publish_id})", ref=publish_id) from exc
+        return _published(status, publish_id, username)
+
+    def confirm(self, item: QueueItemRead, ref: str) -> Published | None:
+        """Ask TikTok once more how the publish went."""
+        client, username = self.client_for(item.org_id)
+        try:
+            status = client.status(ref)
+        except TikTokError as exc:
+            if exc.code:
+                raise PublishFailed(str(exc)) from exc
+            raise
+        return _published(status, ref, username) if status.get("status") in FINISHED else None
+
+
+def _published(status: dict[str, Any], publish_id: str, username: str) -> Published:
+    public = status.get("publicaly_available_post_id") or []
+    if public:
+        return Published(
+            external_id=str(public[0]),
+            url=f"https://www.tiktok.com/@{username}/video/{public[0]}",
+        )
+    return Published(external_id=publish_id, url=None)  # a draft, or a private post
