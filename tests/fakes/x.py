@@ -96,6 +96,8 @@ class FakeX:
         replied = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         if replied is not None and replied not in {p["id"] for p in self.posts}:
             return _json(400, {"errors": [{"message": "reply to a missing post"}]})
+        if "media" in body and not body["media"].get("media_ids"):
+            return _json(400, {"errors": [{"message": "media_ids: at least 1 item"}]})
         for media_id in (body.get("media") or {}).get("media_ids") or []:
             if media_id not in self.media or not self.media[media_id].finalized:
                 return _json(400, {"errors": [{"message": f"media {media_id} not ready"}]})

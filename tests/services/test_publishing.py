@@ -134,6 +134,47 @@ def test_items_wait_for_their_time_and_their_asset(
     assert item(api, tenant, scheduled["id"])["status"] == "published"
 
 
+def test_a_text_post_needs_no_asset(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    body = {
+        "projectId": make_project(api, tenant),
+        "title": "Stream at 8",
+        "caption": "Going live at 8 tonight",
+        "platforms": ["local"],
+        "idempotencyKey": new_id(),
+    }
+    queued = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert queued.status_code == 201, queued.text
+    assert queued.json()["assetId"] is None
+    assert PublishScheduler(container.uow).run_once() == 1
+    done = item(api, tenant, queued.json()["id"])
+    assert done["status"] == "published", done
+    page = f"http://127.0.0.1:8080/published/{tenant.org_id}/"
+    assert done["deliveries"]["local"]["url"] == f"{page}#{done['id']}"
+    feed = ET.fromstring(api.get(f"/published/{tenant.org_id}/feed.xml").content)  # noqa: S314
+    (entry,) = feed.iter("item")
+    assert entry.find("enclosure") is None
+    assert entry.findtext("description") == "Going live at 8 tonight"
+    assert f'<article id="{done["id"]}">' in api.get(f"/published/{tenant.org_id}/").text
+
+    for platforms, message in [
+        (["youtube"], "YouTube posts need media: videos"),
+        (["instagram", "tiktok"], "Instagram posts need media: videos or JPEG images"),
+    ]:
+        refused = api.post(
+            "/api/queue",
+            headers=tenant.headers,
+            json={**body, "platforms": platforms, "idempotencyKey": new_id()},
+        )
+        assert refused.status_code == 422
+        assert message in refused.json()["error"]["message"]
+    alone = {**body, "extraAssetIds": [make_asset(api, tenant)], "idempotencyKey": new_id()}
+    refused = api.post("/api/queue", headers=tenant.headers, json=alone)
+    assert refused.status_code == 422
+    assert "come after assetId" in refused.text
+
+
 def test_an_item_waits_for_every_one_of_its_assets(
     api: SyncASGIClient, container: Container, tenant: Tenant
 ) -> None:

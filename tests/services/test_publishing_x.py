@@ -108,6 +108,17 @@ def test_several_images_go_on_one_post(
     assert [fake.received(media_id) for media_id in ids] == [JPEG + bytes([n]) for n in range(3)]
 
 
+def test_a_text_post_goes_out_without_media(
+    x: tuple[FakeX, XSettings], api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    fake, settings = x
+    connect_x(container, settings, org_id=tenant.org_id, open_url=browser(fake), timeout=10)
+    item_id = queue_for_x(api, container, tenant, "Live at 8", assetId=None)
+    assert api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()["status"] == "published"
+    (post,) = fake.posts
+    assert (post["text"], post.get("media")) == ("Live at 8\n\n#gaming", None)
+
+
 def test_a_thread_stopped_partway_is_not_posted_again(
     x: tuple[FakeX, XSettings], api: SyncASGIClient, container: Container, tenant: Tenant
 ) -> None:

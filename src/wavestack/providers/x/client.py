@@ -140,7 +140,7 @@ class XClient:
                     self.post(
                         part,
                         reply_to=ids[-1] if ids else reply_to,
-                        media_ids=media_ids if index == 0 else None,
+                        media_ids=(media_ids or None) if index == 0 else None,
                     )
                 )
             except XError as exc:

@@ -13,7 +13,7 @@ class QueueItemCreated(Event):
     event_type: ClassVar[str] = "queue_item.created"
     item_id: str
     project_id: str
-    asset_id: str
+    asset_id: str | None
     platforms: list[str]
     schedule_at: str | None
 

@@ -26,7 +26,7 @@ class QueueItem(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     org_id: Mapped[str] = mapped_column(String(36))
     project_id: Mapped[str] = mapped_column(String(36))
-    asset_id: Mapped[str] = mapped_column(String(36))
+    asset_id: Mapped[str | None] = mapped_column(String(36))  # none: a text post
     # More media after `asset_id`, in order (a carousel).
     extra_asset_ids: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
     title: Mapped[str] = mapped_column(String(120))
@@ -44,6 +44,11 @@ class QueueItem(Base):
     deliveries: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def media_ids(self) -> list[str]:
+        """The post's assets in order (none: text only)."""
+        return [self.asset_id, *(self.extra_asset_ids or [])] if self.asset_id else []
 
 
 class PostingSlot(Base):

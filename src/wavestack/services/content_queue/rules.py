@@ -31,6 +31,7 @@ class Limits:
     max_seconds: float | None = None
     max_bytes: int | None = None
     media: tuple[str, ...] = ("video/", "image/")
+    needs_media: bool = False
     items: int = 1  # files in one post
     carousel_media: tuple[str, ...] = ("image/",)  # what a post of several files may hold
 
@@ -43,6 +44,7 @@ LIMITS = {
         max_seconds=12 * 3600,
         max_bytes=256 * GB,
         media=("video/",),
+        needs_media=True,
     ),
     "instagram": Limits(
         text=2200,
@@ -50,12 +52,18 @@ LIMITS = {
         max_seconds=15 * 60,
         max_bytes=1 * GB,
         media=("video/", "image/jpeg"),
+        needs_media=True,
         items=10,
         carousel_media=("image/jpeg", "video/"),
     ),
     "facebook": Limits(text=63_206, min_seconds=3, max_seconds=90, max_bytes=1 * GB, items=10),
     "tiktok": Limits(
-        text=2200, min_seconds=3, max_seconds=10 * 60, max_bytes=4 * GB, media=("video/",)
+        text=2200,
+        min_seconds=3,
+        max_seconds=10 * 60,
+        max_bytes=4 * GB,
+        media=("video/",),
+        needs_media=True,
     ),
     "linkedin": Limits(text=3000, min_seconds=3, max_seconds=30 * 60, max_bytes=5 * GB),
     "x": Limits(max_seconds=140, max_bytes=512 * 1024**2, items=4),
@@ -150,6 +158,9 @@ def problems(
             found.append(
                 Problem("hashtags", f"{name} tags are at most {limits.tags} characters in all")
             )
+        if assets is not None and not assets and limits.needs_media:
+            kinds = " or ".join(KINDS.get(kind, kind) for kind in limits.media)
+            found.append(Problem("assetId", f"{name} posts need media: {kinds}"))
         if assets:
             found += _count_problems(name, limits, assets)
             for asset in assets:

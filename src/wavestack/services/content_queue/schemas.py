@@ -74,7 +74,9 @@ class QueueItemCreate(ApiInput):
     """Content to queue; `idempotencyKey` may come in the `Idempotency-Key` header instead."""
 
     project_id: RefId
-    asset_id: RefId
+    asset_id: RefId | None = Field(
+        None, description="The media; none for a text post (X, LinkedIn, Facebook, local)."
+    )
     extra_asset_ids: ExtraAssets = Field(default_factory=list)
     title: Title
     caption: Caption | None = None
@@ -122,7 +124,7 @@ class QueueItemRead(ApiModel):
     id: str
     org_id: str
     project_id: str
-    asset_id: str
+    asset_id: str | None
     extra_asset_ids: list[str]
     title: str
     caption: str | None
@@ -136,3 +138,8 @@ class QueueItemRead(ApiModel):
     deliveries: dict[str, Delivery]
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def media_ids(self) -> list[str]:
+        """The post's assets in order: `assetId`, then `extraAssetIds` (none: text only)."""
+        return [self.asset_id, *self.extra_asset_ids] if self.asset_id else []

@@ -80,9 +80,10 @@ def media_facts(asset: cms.AssetRead) -> dict[str, object]:
 
 def _check_fit(uow: UnitOfWork, item: QueueItem) -> None:
     """422 when the content does not fit one of its platforms."""
+    if item.extra_asset_ids and not item.asset_id:
+        raise _field_error("extraAssetIds", "come after assetId: give that first")
     assets = [
-        cms.get_asset(uow, org_id=item.org_id, asset_id=asset_id)
-        for asset_id in [item.asset_id, *item.extra_asset_ids]
+        cms.get_asset(uow, org_id=item.org_id, asset_id=asset_id) for asset_id in item.media_ids
     ]
     found = rules.problems(
         item.platforms,
@@ -247,7 +248,7 @@ def update_item(
 ) -> QueueItemRead:
     """Change a queued item; once publishing began it is a conflict."""
     changes = data.model_dump(exclude_unset=True)
-    required = {"project_id", "asset_id", "extra_asset_ids", "title", "platforms", "hashtags"}
+    required = {"project_id", "extra_asset_ids", "title", "platforms", "hashtags"}
     nulls = sorted(f for f in required if f in changes and changes[f] is None)
     if nulls:
         raise ValidationFailed(f"{', '.join(nulls)} cannot be null")
@@ -324,11 +325,9 @@ def claim_due(uow: UnitOfWork, *, now: datetime, limit: int) -> list[QueueItemRe
             wanted = limit - len(claimed)
             found = due.where(QueueItem.id.not_in(passed)) if passed else due
             items = list(uow.session.scalars(found.limit(wanted)))
-            assets = cms.asset_statuses(
-                uow, [(i.org_id, a) for i in items for a in (i.asset_id, *i.extra_asset_ids)]
-            )
+            assets = cms.asset_statuses(uow, [(i.org_id, a) for i in items for a in i.media_ids])
             for item in items:
-                status = _least_ready(assets, [item.asset_id, *item.extra_asset_ids])
+                status = _least_ready(assets, item.media_ids)
                 if status in ("pending", "processing"):
                     passed.append(item.id)
                     continue

@@ -40,13 +40,13 @@ class LinkedInPublisher:
 
     def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Upload the media, then post; a refusal is final, LinkedIn's own trouble retried."""
-        asset = assets[0]
         check_fits("linkedin", item, assets)
         client, member = self.client_for(item.org_id)
         author = f"urn:li:person:{member}"
         try:
             media = None
-            if asset.mime_type.startswith(("video/", "image/")):
+            asset = assets[0] if assets else None
+            if asset is not None and asset.mime_type.startswith(("video/", "image/")):
                 with local_media(self.storage, asset) as path:
                     if asset.mime_type.startswith("video/"):
                         media = client.upload_video(author, path)

@@ -56,15 +56,15 @@ class LocalPublisher:
     def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Copy the media and write its metadata; then refresh the feed and the page.
         Publishing the same item again rewrites the same files. (The feed's entry carries
-        the first file as its enclosure; the page shows them all.)"""
-        asset = assets[0]
+        the first file as its enclosure; the page shows them all. A text post has none.)"""
         folder = self.folder(item.org_id)
         folder.mkdir(parents=True, exist_ok=True)
         names = [
             self._copy(folder, f"{item.id}-{n}" if n else item.id, media)
             for n, media in enumerate(assets)
         ]
-        media = names[0]
+        media = names[0] if names else None
+        first = assets[0] if assets else None
         published_at = datetime.now(UTC)
         meta = {
             "id": item.id,
@@ -76,9 +76,9 @@ class LocalPublisher:
                 {"media": name, "mimeType": extra.mime_type}
                 for name, extra in zip(names[1:], assets[1:], strict=True)
             ],
-            "mimeType": asset.mime_type,
-            "sizeBytes": (folder / media).stat().st_size,
-            "duration": asset.duration,
+            "mimeType": first.mime_type if first else None,
+            "sizeBytes": (folder / media).stat().st_size if media else None,
+            "duration": first.duration if first else None,
             "publishedAt": published_at.isoformat(),
         }
         body = json.dumps(meta, ensure_ascii=False, indent=2).encode()
@@ -88,7 +88,13 @@ class LocalPublisher:
             if older.name != name:
                 older.unlink(missing_ok=True)  # published again: the newest one counts
         self.refresh(item.org_id)
-        return Published(external_id=item.id, url=self.link(item.org_id, media))
+        return Published(external_id=item.id, url=self.permalink(item.org_id, meta))
+
+    def permalink(self, org_id: str, post: dict[str, Any]) -> str:
+        """A post's link: its media, or its place on the page for a text post."""
+        if post.get("media"):
+            return self.link(org_id, str(post["media"]))
+        return f"{self.link(org_id, '')}#{post.get('id')}"
 
     def _copy(self, folder: Path, stem: str, asset: AssetRead) -> str:
         """Copy an asset's bytes into the folder; the file's name."""
@@ -138,16 +144,20 @@ class LocalPublisher:
         rewritten on every post, and ElementTree took most of a post's time.)"""
         entries = []
         for post in posts:
-            media = self.link(org_id, str(post.get("media")))
+            link = self.permalink(org_id, post)
             published = datetime.fromisoformat(str(post.get("publishedAt")))
+            enclosure = (
+                f"<enclosure url={_attr(link)} length={_attr(post.get('sizeBytes') or 0)} "
+                f"type={_attr(post.get('mimeType') or 'application/octet-stream')}/>"
+                if post.get("media")
+                else ""
+            )
             entries.append(
                 f"<item><title>{_xml(post.get('title', ''))}</title>"
                 f"<description>{_xml(_text_of(post))}</description>"
-                f"<link>{_xml(media)}</link>"
+                f"<link>{_xml(link)}</link>"
                 f'<guid isPermaLink="false">{_xml(post.get("id"))}</guid>'
-                f"<pubDate>{format_datetime(published)}</pubDate>"
-                f"<enclosure url={_attr(media)} length={_attr(post.get('sizeBytes', 0))} "
-                f"type={_attr(post.get('mimeType', 'application/octet-stream'))}/></item>"
+                f"<pubDate>{format_datetime(published)}</pubDate>{enclosure}</item>"
             )
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
@@ -163,9 +173,13 @@ class LocalPublisher:
         rows = []
         for post in posts:
             files = [post, *(m for m in post.get("more") or [] if isinstance(m, dict))]
-            shown = "".join(_shown(str(f.get("media")), str(f.get("mimeType", ""))) for f in files)
+            shown = "".join(
+                _shown(str(f["media"]), str(f.get("mimeType", ""))) for f in files if f.get("media")
+            )
+            anchor = html.escape(str(post.get("id", "")), quote=True)
+            title = html.escape(str(post.get("title", "")))
             rows.append(
-                f"<article><h2>{html.escape(str(post.get('title', '')))}</h2>{shown}"
+                f'<article id="{anchor}"><h2>{title}</h2>{shown}'
                 f"<p>{html.escape(_text_of(post))}</p>"
                 f"<time>{html.escape(str(post.get('publishedAt', '')))}</time></article>"
             )

@@ -4,7 +4,7 @@ Instagram professional account) each organization connected.
 Instagram: one video becomes a Reel (its bytes sent to Meta), one image a photo post (Meta
 fetches it from a sealed link to this install, so `WAVESTACK_PUBLIC_URL` must be an address
 Meta can reach), several files a carousel. Facebook: a video becomes a Reel, an image a
-photo post, several images one post with all of them."""
+photo post, several images one post with all of them, no media a text post."""
 
 from __future__ import annotations
 
@@ -148,6 +148,9 @@ class FacebookPublisher:
         client, page = self.client_for(item.org_id)
         caption = _caption(item)
         try:
+            if not assets:
+                post = client.fb_feed(page, caption, [])
+                return Published(post, f"https://www.facebook.com/{post}")
             first = assets[0]
             if first.mime_type.startswith("video/"):
                 with local_media(self.storage, first) as path:

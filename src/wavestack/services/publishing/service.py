@@ -119,7 +119,7 @@ def publish(
     try:
         assets = [
             cms.get_asset(uow(), org_id=job.org_id, asset_id=asset_id)
-            for asset_id in (item.asset_id, *item.extra_asset_ids)
+            for asset_id in item.media_ids
         ]
         published = publisher.publish(item, assets)
     except PublishFailed as exc:

@@ -48,8 +48,8 @@ class TikTokPublisher:
 
     def publish(self, item: QueueItemRead, assets: Sequence[AssetRead]) -> Published:
         """Upload, then wait for TikTok; a refusal is final, TikTok's own trouble retried."""
+        check_fits("tiktok", item, assets)  # a video among them
         asset = assets[0]
-        check_fits("tiktok", item, assets)
         client, username = self.client_for(item.org_id)
         text = content_queue.post_text(item.caption or item.title, item.hashtags)
         with local_media(self.storage, asset) as path:

@@ -75,8 +75,8 @@ class YouTubePublisher:
         """Upload; a refusal (quota, limits, rights) is final, a server error is retried.
         The thumbnail and playlist come after: the video is up whatever they answer, so
         their refusals are noted on the delivery, not made failures."""
+        check_fits("youtube", item, assets)  # a video among them
         asset = assets[0]
-        check_fits("youtube", item, assets)
         body = video_body(item, self.settings)
         uploader = self.uploader_for(item.org_id)
         with local_media(self.storage, asset) as path:

@@ -1,4 +1,5 @@
-"""queue items: more assets after the first (carousels) and per-platform options
+"""queue items: more assets after the first (carousels), per-platform options, and text
+posts without an asset
 
 Revision ID: 0010
 Revises: 0009
@@ -26,10 +27,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("options", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
         )
+        batch.alter_column("asset_id", existing_type=sa.String(36), nullable=True)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table("content_queue_items") as batch:
+        batch.alter_column("asset_id", existing_type=sa.String(36), nullable=False)
         batch.drop_column("options")
         batch.drop_column("extra_asset_ids")
