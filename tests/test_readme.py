@@ -18,6 +18,7 @@ from wavestack.providers.whatsapp import WhatsAppSettings
 from wavestack.providers.x import XSettings
 from wavestack.providers.youtube import YouTubeSettings
 from wavestack.services.auto_mod import ModerationSettings
+from wavestack.services.autoposter import AutoposterSettings
 from wavestack.services.bots import BotSettings
 from wavestack.services.publishing import PublishingSettings
 
@@ -46,6 +47,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_TIKTOK_{name.upper()}" for name in TikTokSettings.model_fields]
     names += [f"WAVESTACK_LINKEDIN_{name.upper()}" for name in LinkedInSettings.model_fields]
     names += [f"WAVESTACK_META_{name.upper()}" for name in MetaSettings.model_fields]
+    names += [f"WAVESTACK_AUTOPOSTER_{name.upper()}" for name in AutoposterSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from wavestack.services.auth import api as auth_api
 from wavestack.services.auto_mod import api as auto_mod_api
+from wavestack.services.autoposter import api as autoposter_api
 from wavestack.services.bots import api as bots_api
 from wavestack.services.clipper import api as clipper_api
 from wavestack.services.clipper import handlers as clipper_handlers
@@ -39,6 +40,7 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("auth", router=auth_api.router),
     ServiceSpec("auto_mod", router=auto_mod_api.router),
+    ServiceSpec("autoposter", router=autoposter_api.router),
     ServiceSpec("bots", router=bots_api.router),
     ServiceSpec("cms", router=cms_api.router, install=cms_handlers.install),
     ServiceSpec("clipper", router=clipper_api.router, install=clipper_handlers.install),

@@ -6,6 +6,7 @@ from wavestack.kernel import outbox  # noqa: F401
 from wavestack.kernel.db import Base
 from wavestack.services.auth import models as auth_models  # noqa: F401
 from wavestack.services.auto_mod import models as auto_mod_models  # noqa: F401
+from wavestack.services.autoposter import models as autoposter_models  # noqa: F401
 from wavestack.services.bots import models as bots_models  # noqa: F401
 from wavestack.services.clipper import models as clipper_models  # noqa: F401
 from wavestack.services.cms import models as cms_models  # noqa: F401

@@ -50,6 +50,7 @@ def create_project(uow: UnitOfWork, *, org_id: str, data: ProjectCreate) -> Proj
             org_id=org_id, name=data.name, description=data.description, settings=data.settings
         )
         uow.session.add(project)
+        uow.session.flush()  # its id and times, also inside a caller's transaction
         uow.commit()
         return ProjectRead.model_validate(project)
 
