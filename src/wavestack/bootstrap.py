@@ -18,6 +18,7 @@ from wavestack.kernel.jobs import JobQueue, make_huey
 from wavestack.kernel.keys import KeyStore
 from wavestack.kernel.outbox import OutboxDispatcher, Subscribers
 from wavestack.kernel.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from wavestack.kernel.semaphore import LocalSemaphores, RedisSemaphores, Semaphores
 from wavestack.kernel.storage import FileStorage, LocalStorage
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.providers.transcode import Transcoder
@@ -44,6 +45,7 @@ class Container:
     secrets: SecretBox
     egress: EgressPolicy
     transcoder: Transcoder
+    semaphores: Semaphores  # places shared by every process of the install (with Redis)
     closed: bool = field(default=False)
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
@@ -94,6 +96,11 @@ def bootstrap(
         if settings.redis_url
         else MemoryRateLimiter()
     )
+    semaphores: Semaphores = (
+        RedisSemaphores(settings.redis_url, prefix=f"{namespace}:semaphore")
+        if settings.redis_url
+        else LocalSemaphores()
+    )
     subscribers = Subscribers()
     dispatcher = OutboxDispatcher(
         db, jobs, bus, subscribers, poll_seconds=settings.outbox_poll_seconds
@@ -118,6 +125,7 @@ def bootstrap(
             max_concurrent=settings.clip_max_concurrent,
             timeout_seconds=settings.clip_timeout_seconds,
         ),
+        semaphores=semaphores,
     )
     for spec in SERVICES:
         if spec.install is not None:

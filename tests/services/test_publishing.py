@@ -324,14 +324,17 @@ def test_a_platform_limit_makes_posts_wait(
     assert [eta is not None for eta in etas].count(True) == 1  # queued again for later
 
 
-def test_concurrency_gates_and_limit_tables() -> None:
-    gates = Gates(concurrency(["youtube=1"]))
-    assert gates.enter("youtube")
-    assert not gates.enter("youtube")  # one upload at a time here
-    assert gates.enter("x")
-    assert gates.enter("local")  # no cap
-    gates.leave("youtube")
-    assert gates.enter("youtube")
+def test_concurrency_gates_and_limit_tables(container: Container) -> None:
+    # Two workers' gates over the install's semaphores (Redis on the postgres backend: two
+    # processes would share them just the same).
+    here, there = (Gates(concurrency(["youtube=1"]), container.semaphores) for _ in range(2))
+    ticket = here.enter("youtube")
+    assert ticket is not None
+    assert there.enter("youtube") is None  # one upload at a time, whichever worker asks
+    assert there.enter("x") is not None
+    assert here.enter("local") == "-"  # no cap
+    here.leave("youtube", ticket)
+    assert there.enter("youtube") is not None
     assert concurrency([])["x"] == 4
     with pytest.raises(ValueError, match="youtube=2"):
         concurrency(["youtube=lots"])

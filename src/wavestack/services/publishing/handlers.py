@@ -137,10 +137,11 @@ def install(container: Container) -> None:
     publishers = publishers_of(container)
     settings = PublishingSettings()
     table = limits(settings.limits)
-    gates = Gates(concurrency(settings.concurrency))
+    gates = Gates(concurrency(settings.concurrency), container.semaphores)
 
     def publish(job: PublishToPlatform) -> None:
-        if not gates.enter(job.platform):
+        ticket = gates.enter(job.platform)
+        if ticket is None:
             # The platform has its share of uploads running here: try again shortly,
             # leaving this worker to other platforms' posts.
             later = container.uow()
@@ -151,7 +152,7 @@ def install(container: Container) -> None:
         try:
             service.publish(container.uow, publishers, job, table.get(job.platform))
         finally:
-            gates.leave(job.platform)
+            gates.leave(job.platform, ticket)
 
     def give_up(job: PublishToPlatform, exc: Exception) -> None:
         service.fail(container.uow, job, f"gave up after retries: {exc}")

@@ -3,15 +3,16 @@ limits (YouTube's daily upload quota, Instagram 50 a day, Facebook 30 Reels a da
 per 15 minutes, TikTok's unaudited apps, LinkedIn), in one table, each overridable with
 `WAVESTACK_PUBLISHING_LIMITS`. A post over the limit waits for the window to free up.
 
-And how many publishes to one platform run at once in a worker process (uploads are long
-and platforms throttle parallel ones): `WAVESTACK_PUBLISHING_CONCURRENCY`."""
+And how many publishes to one platform run at once (uploads are long and platforms throttle
+parallel ones), across the worker processes that share Redis: `WAVESTACK_PUBLISHING_CONCURRENCY`."""
 
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
+
+from wavestack.kernel.semaphore import Semaphores
 
 _LIMIT = re.compile(r"^(\d{1,6})/(\d{1,4})([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -81,18 +82,22 @@ def concurrency(overrides: list[str]) -> dict[str, int]:
 
 
 class Gates:
-    """At most so many publishes at once per platform, in this process."""
+    """At most so many publishes at once per platform: across every worker process of the
+    install when they share Redis, else in this process."""
 
-    def __init__(self, caps: dict[str, int]) -> None:
-        self._gates = {platform: threading.BoundedSemaphore(n) for platform, n in caps.items()}
+    def __init__(self, caps: dict[str, int], semaphores: Semaphores) -> None:
+        self._caps = caps
+        self._semaphores = semaphores
 
-    def enter(self, platform: str) -> bool:
-        """Take a place, without waiting; False when the platform is at its cap."""
-        gate = self._gates.get(platform)
-        return gate is None or gate.acquire(blocking=False)
+    def enter(self, platform: str) -> str | None:
+        """A ticket for a place, taken without waiting; None when the platform is at its
+        cap ("-" for a platform without one)."""
+        cap = self._caps.get(platform)
+        if cap is None:
+            return "-"
+        return self._semaphores.acquire(f"publishing:{platform}", cap)
 
-    def leave(self, platform: str) -> None:
+    def leave(self, platform: str, ticket: str) -> None:
         """Give the place back."""
-        gate = self._gates.get(platform)
-        if gate is not None:
-            gate.release()
+        if platform in self._caps:
+            self._semaphores.release(f"publishing:{platform}", ticket)

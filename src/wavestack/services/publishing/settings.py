@@ -39,8 +39,8 @@ class PublishingSettings(BaseSettings):
 
     concurrency: WordList = Field(
         default_factory=list,
-        description="Publishes at once per platform in a worker process, overriding the "
-        "defaults (2; X 4): `youtube=1,x=8`.",
+        description="Publishes at once per platform (across the worker processes that "
+        "share Redis), overriding the defaults (2; X 4): `youtube=1,x=8`.",
     )
 
     @field_validator("concurrency")
