@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -19,6 +20,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from sqlalchemy import text
 
 from wavestack.bootstrap import Container
+from wavestack.kernel.clock import as_utc
 from wavestack.kernel.config import Settings
 from wavestack.services import auth
 
@@ -237,14 +239,19 @@ def set_settings(monkeypatch: Any, prefix: str, values: dict[str, str]) -> None:
         monkeypatch.setenv(f"WAVESTACK_{prefix}_{name}", value)
 
 
-def outbox_job_etas(container: Container, name: str) -> list[Any]:
-    """When each queued job of this name is due (None: at once), oldest first."""
+def outbox_job_etas(container: Container, name: str) -> list[datetime | None]:
+    """When each queued job of this name is due, in UTC (None: at once), oldest first."""
     with container.db.engine.connect() as conn:
         rows = conn.execute(
             text("SELECT eta FROM kernel_outbox WHERE kind = 'job' AND name = :name ORDER BY id"),
             {"name": name},
         ).all()
-    return [eta for (eta,) in rows]
+    return [
+        None
+        if eta is None
+        else as_utc(eta if isinstance(eta, datetime) else datetime.fromisoformat(eta))
+        for (eta,) in rows
+    ]
 
 
 def process_env(settings: Settings) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """A protocol-level fake of LinkedIn's versioned REST API for posting: `/v2/userinfo`,
 image and video uploads (initialize, PUT parts answered with ETags, finalize with them),
-`/rest/posts` (201 with `x-restli-id`), the `LinkedIn-Version` header required, bearer
-tokens checked (401), and the OAuth token endpoint."""
+`/rest/posts` (201 with `x-restli-id`; 429 with `Retry-After` on demand), the
+`LinkedIn-Version` header required, bearer tokens checked (401), and the OAuth token
+endpoint."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class FakeLinkedIn:
     uploads: dict[str, bytearray] = field(default_factory=dict)  # urn -> bytes received
     finalized: set[str] = field(default_factory=set)
     etags: dict[str, list[str]] = field(default_factory=dict)
+    throttle: int = 0  # this many posts answer 429 with Retry-After
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -72,6 +74,13 @@ class FakeLinkedIn:
                 return httpx.Response(400, json={"status": 400, "message": "parts do not match"})
             self.finalized.add(done["video"])
             return httpx.Response(200)
+        if path == "/rest/posts" and request.method == "POST" and self.throttle > 0:
+            self.throttle -= 1
+            return httpx.Response(
+                429,
+                headers={"Retry-After": "90"},
+                json={"status": 429, "message": "Resource level throttle limit reached"},
+            )
         if path == "/rest/posts" and request.method == "POST":
             media = ((body.get("content") or {}).get("media") or {}).get("id")
             if (

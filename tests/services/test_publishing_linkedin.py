@@ -5,19 +5,30 @@ uploaded in LinkedIn's parts and finalized with their ETags, the post in "little
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from fakes.http import served
 from fakes.linkedin import MEMBER, FakeLinkedIn
 from fakes.oauth import consenting_browser
-from support import SyncASGIClient, Tenant, free_port, make_project, set_settings
+from support import (
+    SyncASGIClient,
+    Tenant,
+    free_port,
+    make_project,
+    outbox_job_etas,
+    set_settings,
+)
 from wavestack.bootstrap import Container
 from wavestack.connect import connect_linkedin
 from wavestack.kernel.ids import new_id
 from wavestack.providers.linkedin import LinkedInSettings
 from wavestack.services.publishing import PublishScheduler
+from wavestack.services.publishing.events import PublishToPlatform
+from wavestack.services.publishing.handlers import publishers_of
 from wavestack.services.publishing.linkedin import little_text
+from wavestack.services.publishing.service import publish
 
 
 @pytest.fixture
@@ -105,4 +116,43 @@ def test_a_video_post(
     assert failed["status"] == "failed"
     assert failed["error"].startswith("linkedin: ")
     assert "connect" in failed["error"]
+    assert len(fake.posts) == 1
+
+
+def test_a_throttled_post_waits_for_retry_after(
+    linkedin: tuple[FakeLinkedIn, LinkedInSettings],
+    api: SyncASGIClient,
+    container: Container,
+    tenant: Tenant,
+) -> None:
+    fake, settings = linkedin
+    connect_linkedin(
+        container,
+        settings,
+        org_id=tenant.org_id,
+        open_url=consenting_browser(fake.oauth),
+        timeout=10,
+    )
+    fake.throttle = 1
+    body = {
+        "projectId": make_project(api, tenant),
+        "title": "Live at 8",
+        "platforms": ["linkedin"],
+        "idempotencyKey": new_id(),
+    }
+    queued = api.post("/api/queue", headers=tenant.headers, json=body).json()
+    before = datetime.now(UTC)
+    PublishScheduler(container.uow).run_once()
+    waiting = api.get(f"/api/queue/{queued['id']}", headers=tenant.headers).json()
+    delivery = waiting["deliveries"]["linkedin"]
+    assert delivery["status"] == "pending"
+    assert delivery["error"].startswith("linkedin asked to slow down: trying again at ")
+    eta = outbox_job_etas(container, "publishing.publish")[-1]
+    assert eta is not None
+    assert timedelta(seconds=85) < eta - before < timedelta(seconds=95)  # Retry-After: 90
+    assert fake.posts == []
+    job = PublishToPlatform(org_id=tenant.org_id, item_id=queued["id"], platform="linkedin")
+    publish(container.uow, publishers_of(container), job)  # at that time
+    done = api.get(f"/api/queue/{queued['id']}", headers=tenant.headers).json()
+    assert done["status"] == "published"
     assert len(fake.posts) == 1

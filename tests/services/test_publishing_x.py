@@ -5,7 +5,7 @@ stopped partway failed without reposting, and a post with no answer left unconfi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,15 @@ import pytest
 from fakes.http import served
 from fakes.oauth import consenting_browser
 from fakes.x import ACCOUNT, FakeX
-from support import SyncASGIClient, Tenant, free_port, make_asset, make_project, set_settings
+from support import (
+    SyncASGIClient,
+    Tenant,
+    free_port,
+    make_asset,
+    make_project,
+    outbox_job_etas,
+    set_settings,
+)
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_x
 from wavestack.kernel.ids import new_id
@@ -117,6 +125,21 @@ def test_a_text_post_goes_out_without_media(
     assert api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()["status"] == "published"
     (post,) = fake.posts
     assert (post["text"], post.get("media")) == ("Live at 8\n\n#gaming", None)
+
+
+def test_a_long_rate_limit_waits_for_xs_window(
+    x: tuple[FakeX, XSettings], api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    fake, settings = x
+    connect_x(container, settings, org_id=tenant.org_id, open_url=browser(fake), timeout=10)
+    fake.throttle, fake.reset_in = 1, 600  # 429 until X's window resets in ten minutes
+    item_id = queue_for_x(api, container, tenant, "Live at 8", assetId=None)
+    waiting = api.get(f"/api/queue/{item_id}", headers=tenant.headers).json()
+    assert waiting["deliveries"]["x"]["status"] == "pending"
+    eta = outbox_job_etas(container, "publishing.publish")[-1]
+    assert eta is not None
+    assert timedelta(seconds=590) < eta - datetime.now(UTC) < timedelta(seconds=610)
+    assert fake.posts == []
 
 
 def test_a_thread_stopped_partway_is_not_posted_again(

@@ -10,17 +10,20 @@ from typing import Any
 
 import httpx
 
+from wavestack.kernel.http import parse_retry_after
 from wavestack.providers.chat.port import PlatformError
 
 TokenSource = Callable[[bool], str]
 
 
 class LinkedInError(PlatformError):
-    """LinkedIn refused a call; `status` is its HTTP status."""
+    """LinkedIn refused a call; `status` is its HTTP status, `retry_after` the seconds a
+    429's `Retry-After` asks for."""
 
-    def __init__(self, message: str, *, status: int = 0) -> None:
+    def __init__(self, message: str, *, status: int = 0, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 class LinkedInClient:
@@ -56,7 +59,11 @@ class LinkedInClient:
                     detail = response.json().get("message") or response.text[:200]
                 except ValueError:
                     detail = response.text[:200]
-                raise LinkedInError(f"LinkedIn refused it: {detail}", status=response.status_code)
+                raise LinkedInError(
+                    f"LinkedIn refused it: {detail}",
+                    status=response.status_code,
+                    retry_after=parse_retry_after(response.headers.get("retry-after")),
+                )
             return response
         raise LinkedInError("LinkedIn refused the token", status=401)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from wavestack.kernel.http import parse_retry_after
 from wavestack.providers.chat.port import PlatformError
 
 TokenSource = Callable[[bool], str]
@@ -24,10 +25,13 @@ FINISHED = {"PUBLISH_COMPLETE", "SEND_TO_USER_INBOX"}
 class TikTokError(PlatformError):
     """TikTok refused a call; `code` is its error code (spam_risk_too_many_posts...)."""
 
-    def __init__(self, message: str, *, status: int = 0, code: str = "") -> None:
+    def __init__(
+        self, message: str, *, status: int = 0, code: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.retry_after = retry_after  # seconds a 429's Retry-After asks for
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class TikTokClient:
                     f"TikTok refused it: {code or response.status_code} {message}".strip(),
                     status=response.status_code,
                     code=code,
+                    retry_after=parse_retry_after(response.headers.get("retry-after")),
                 )
             return dict(answer.get("data") or {})
         raise TikTokError("TikTok refused the token", status=401, code="access_token_invalid")

@@ -15,10 +15,13 @@ TokenSource = Callable[[bool], str]
 class YouTubeError(PlatformError):
     """YouTube refused a call; `reason` is its error reason (liveChatEnded, quotaExceeded...)."""
 
-    def __init__(self, message: str, *, status: int = 0, reason: str = "") -> None:
+    def __init__(
+        self, message: str, *, status: int = 0, reason: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after  # seconds a 429's Retry-After asks for
 
 
 class ConnectionCredentials(Credentials):

@@ -22,6 +22,7 @@ from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload
 
+from wavestack.kernel.http import parse_retry_after
 from wavestack.providers.youtube.common import (
     ConnectionCredentials,
     TokenSource,
@@ -135,4 +136,9 @@ class YouTubeUploader:
 
 def _refused(exc: HttpError, what: str) -> YouTubeError:
     status, reason = exc.resp.status, reason_of(exc)
-    return YouTubeError(f"YouTube refused {what}: {reason or status}", status=status, reason=reason)
+    return YouTubeError(
+        f"YouTube refused {what}: {reason or status}",
+        status=status,
+        reason=reason,
+        retry_after=parse_retry_after(exc.resp.get("retry-after")),
+    )

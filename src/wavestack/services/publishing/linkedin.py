@@ -13,6 +13,7 @@ from wavestack.services.content_queue import QueueItemRead
 from wavestack.services.publishing.publishers import (
     Published,
     PublishFailed,
+    RateLimited,
     check_fits,
     local_media,
 )
@@ -59,7 +60,9 @@ class LinkedInPublisher:
                 title=item.title,
             )
         except LinkedInError as exc:
-            if 400 <= exc.status < 500 and exc.status != 429:
+            if exc.status == 429:
+                raise RateLimited(self.platform, exc.retry_after) from exc
+            if 400 <= exc.status < 500:
                 raise PublishFailed(str(exc)) from exc
             raise
         return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")

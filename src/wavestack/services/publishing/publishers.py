@@ -7,9 +7,11 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
+from wavestack.kernel.clock import utcnow
 from wavestack.kernel.storage import FileStorage
 from wavestack.services import content_queue
 from wavestack.services.cms import AssetRead
@@ -38,6 +40,18 @@ class PublishUnconfirmed(Exception):
     def __init__(self, message: str, ref: str | None = None) -> None:
         super().__init__(message)
         self.ref = ref
+
+
+class RateLimited(Exception):
+    """The platform asked to slow down: the publish is tried again at `retry_at` (or a
+    minute on, when it did not say), not counted as a failure."""
+
+    def __init__(self, platform: str, retry_after: float | None) -> None:
+        wait = timedelta(seconds=retry_after if retry_after is not None else 60)
+        self.retry_at = utcnow() + wait
+        super().__init__(
+            f"{platform} asked to slow down: trying again at {self.retry_at:%H:%M:%S} UTC"
+        )
 
 
 class NotPosted(Exception):

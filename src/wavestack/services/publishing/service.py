@@ -23,6 +23,7 @@ from wavestack.services.publishing.publishers import (
     Publisher,
     PublishFailed,
     PublishUnconfirmed,
+    RateLimited,
 )
 from wavestack.services.publishing.schemas import PostRead
 
@@ -127,6 +128,13 @@ def publish(
         return
     except PublishUnconfirmed as exc:
         _unconfirmed(uow, job, exc)
+        return
+    except RateLimited as exc:
+        later = uow()
+        with later:
+            _deliver(later, job, Delivery(status="pending", error=str(exc)))
+            later.enqueue(job, eta=exc.retry_at)
+            later.commit()
         return
     except Exception:
         _deliver(uow(), job, Delivery(status="pending"))

@@ -15,6 +15,7 @@ from wavestack.services.publishing.publishers import (
     Published,
     PublishFailed,
     PublishUnconfirmed,
+    RateLimited,
     check_fits,
     local_media,
 )
@@ -62,7 +63,9 @@ class TikTokPublisher:
                     chunk_bytes=self.settings.chunk_mb * MB,
                 )
             except TikTokError as exc:
-                if 400 <= exc.status < 500 and exc.status != 429:
+                if exc.status == 429:
+                    raise RateLimited(self.platform, exc.retry_after) from exc
+                if 400 <= exc.status < 500:
                     raise PublishFailed(EXPLAINED.get(exc.code, str(exc))) from exc
                 raise
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 
 from wavestack.kernel.storage import FileStorage
@@ -21,6 +22,7 @@ from wavestack.services.publishing.publishers import (
     Published,
     PublishFailed,
     PublishUnconfirmed,
+    RateLimited,
     check_fits,
     local_media,
 )
@@ -133,7 +135,11 @@ def _unless_refused(call: Callable[[], str]) -> str:
 
 
 def _refusal_or_retry(exc: XError) -> None:
-    """A 4xx (but a rate limit) is final; a rate limit or X's own trouble is retried."""
-    if 400 <= exc.status < 500 and exc.status != 429:
+    """A 4xx (but a rate limit) is final; a rate limit waits until X's window resets; X's
+    own trouble is retried."""
+    if exc.status == 429:
+        wait = exc.retry_at - time.time() if exc.retry_at is not None else None
+        raise RateLimited("x", max(wait, 0.0) if wait is not None else None) from exc
+    if 400 <= exc.status < 500:
         raise PublishFailed(str(exc)) from exc
     raise exc

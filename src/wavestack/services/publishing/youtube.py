@@ -18,6 +18,7 @@ from wavestack.services.content_queue import QueueItemRead, YouTubeOptions
 from wavestack.services.publishing.publishers import (
     Published,
     PublishFailed,
+    RateLimited,
     check_fits,
     local_media,
 )
@@ -85,6 +86,8 @@ class YouTubePublisher:
             except YouTubeError as exc:
                 if exc.status >= 500 or exc.status == 0:
                     raise  # YouTube's side had trouble: the job tries again later
+                if exc.status == 429:
+                    raise RateLimited(self.platform, exc.retry_after) from exc
                 raise PublishFailed(EXPLAINED.get(exc.reason, str(exc))) from exc
         video_id = str(video["id"])
         notes = [
