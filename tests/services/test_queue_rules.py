@@ -3,6 +3,13 @@ text as an X thread, YouTube's tag count, media limits."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from media import make_video
+from support import SyncASGIClient, Tenant, make_project
+from wavestack.kernel.ids import new_id
 from wavestack.services.content_queue import problems, x_thread
 from wavestack.services.content_queue.rules import tags_length, x_length
 
@@ -52,3 +59,27 @@ def test_youtube_tags_and_media_limits() -> None:
         )
         == []
     )
+
+
+def test_uploads_are_probed_and_their_shape_checked_when_queued(
+    api: SyncASGIClient, tenant: Tenant, tmp_path: Path
+) -> None:
+    landscape = make_video(tmp_path / "wide.mp4", seconds=3.5, size=(320, 180), audio=False)
+    files = {"file": ("wide.mp4", landscape.read_bytes(), "video/mp4")}
+    uploaded = api.post("/api/assets", headers=tenant.headers, files=files).json()
+    assert (uploaded["width"], uploaded["height"]) == (320, 180)
+    assert uploaded["duration"] == pytest.approx(3.5, abs=0.1)
+    body = {
+        "projectId": make_project(api, tenant),
+        "assetId": uploaded["id"],
+        "title": "Clip",
+        "platforms": ["facebook", "x"],
+        "idempotencyKey": new_id(),
+    }
+    refused = api.post("/api/queue", headers=tenant.headers, json=body)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"] == [
+        {"field": "assetId", "message": "Facebook takes videos of 9:16 (width:height), not 320x180"}
+    ]
+    fits = {**body, "platforms": ["x", "youtube"], "idempotencyKey": new_id()}
+    assert api.post("/api/queue", headers=tenant.headers, json=fits).status_code == 201

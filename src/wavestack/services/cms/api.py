@@ -182,6 +182,9 @@ async def create_asset(
         raise ValidationFailed(f"unexpected form field(s): {', '.join(sorted(extra))}")
     # The bytes land first, then the record; if the record fails the file goes again.
     size = await run_in_threadpool(upload.writer.commit)
+    facts = await run_in_threadpool(
+        service.probe_stored, container.transcoder, container.storage, keys[0]
+    )
     try:
         return await call_db(
             request,
@@ -195,6 +198,9 @@ async def create_asset(
             size_bytes=size,
             storage_type=container.storage.backend,
             storage_path=keys[0],
+            duration=facts.duration,
+            width=facts.width,
+            height=facts.height,
         )
     except BaseException:
         container.storage.delete(keys[0])

@@ -22,6 +22,7 @@ def install(container: Container) -> None:
             container.http_client,
             job,
             max_bytes=container.settings.max_upload_bytes,
+            transcoder=container.transcoder,
         )
 
     def give_up(job: FetchAsset, exc: Exception) -> None:

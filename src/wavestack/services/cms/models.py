@@ -43,6 +43,8 @@ class Asset(Base):
     mime_type: Mapped[str] = mapped_column(String(127))
     size_bytes: Mapped[int | None]
     duration: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None]  # pixels, probed from a stored video or image
+    height: Mapped[int | None]
     storage_type: Mapped[str] = mapped_column(String(8), default="local")
     storage_path: Mapped[str | None] = mapped_column(String(512))
     source_url: Mapped[str | None] = mapped_column(Text)

@@ -69,6 +69,8 @@ class AssetRead(ApiModel):
     mime_type: str
     size_bytes: int | None
     duration: float | None
+    width: int | None = Field(description="Pixels, as probed (a video or image).")
+    height: int | None
     storage_type: str
     storage_path: str | None
     source_url: str | None

@@ -7,6 +7,7 @@ import mimetypes
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import httpx
@@ -20,6 +21,7 @@ from wavestack.kernel.queries import exists_for_org, get_for_org, read_for_org, 
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.storage import FileStorage
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.providers.transcode import NotMedia, Transcoder
 from wavestack.services.cms.events import (
     AssetCreated,
     AssetDeleted,
@@ -150,6 +152,8 @@ def add_stored_asset(
     storage_type: str,
     storage_path: str,
     duration: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
     source_url: str | None = None,
     start_time: float | None = None,
     end_time: float | None = None,
@@ -165,6 +169,8 @@ def add_stored_asset(
             mime_type=mime_type,
             size_bytes=size_bytes,
             duration=duration,
+            width=width,
+            height=height,
             storage_type=storage_type,
             storage_path=storage_path,
             source_url=source_url,
@@ -295,6 +301,30 @@ def shared_asset(uow: UnitOfWork, box: SecretBox, token: str) -> AssetRead:
     return content_of(uow, org_id=org_id, asset_id=asset_id)
 
 
+@dataclass(frozen=True)
+class MediaFacts:
+    """What a probe of stored media found (None: not known)."""
+
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+def probe_stored(transcoder: Transcoder, storage: FileStorage, key: str) -> MediaFacts:
+    """Length and size in pixels of a stored video or image, read by the media probe: the
+    platforms' limits are checked against them. Nothing for a file that is not media, or
+    that is not on this machine's disk (object storage: reading it whole to probe it would
+    cost more than the check is worth)."""
+    path = storage.local_path(key)
+    if path is None:
+        return MediaFacts()
+    try:
+        info = transcoder.probe(path)
+    except NotMedia:
+        return MediaFacts()
+    return MediaFacts(duration=info.duration, width=info.width, height=info.height)
+
+
 def fetch_asset(
     uow_factory: Callable[[], UnitOfWork],
     storage: FileStorage,
@@ -302,6 +332,7 @@ def fetch_asset(
     job: FetchAsset,
     *,
     max_bytes: int,
+    transcoder: Transcoder,
 ) -> None:
     """Download a registered asset's bytes; idempotent, and a final failure marks it failed."""
     with uow_factory() as uow:
@@ -334,6 +365,7 @@ def fetch_asset(
     except Exception:
         writer.abort()
         raise  # transient: the job is retried
+    facts = probe_stored(transcoder, storage, key)
     with uow_factory() as uow:
         asset = uow.session.get(Asset, job.asset_id)
         if asset is None:
@@ -342,6 +374,8 @@ def fetch_asset(
         asset.storage_type = storage.backend
         asset.storage_path = key
         asset.size_bytes = size
+        asset.duration = facts.duration if facts.duration is not None else asset.duration
+        asset.width, asset.height = facts.width, facts.height
         asset.mime_type = guess_mime(asset.filename, declared or asset.mime_type)
         asset.status = "ready"
         uow.publish(AssetReady(org_id=asset.org_id, asset_id=asset.id))

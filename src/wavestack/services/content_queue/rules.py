@@ -32,6 +32,8 @@ class Limits:
     max_bytes: int | None = None
     media: tuple[str, ...] = ("video/", "image/")
     needs_media: bool = False
+    # Width over height each kind of media may have, by type prefix: (narrowest, widest).
+    aspect: tuple[tuple[str, float, float], ...] = ()
     items: int = 1  # files in one post
     carousel_media: tuple[str, ...] = ("image/",)  # what a post of several files may hold
 
@@ -53,10 +55,18 @@ LIMITS = {
         max_bytes=1 * GB,
         media=("video/", "image/jpeg"),
         needs_media=True,
+        aspect=(("image/", 4 / 5, 1.91),),
         items=10,
         carousel_media=("image/jpeg", "video/"),
     ),
-    "facebook": Limits(text=63_206, min_seconds=3, max_seconds=90, max_bytes=1 * GB, items=10),
+    "facebook": Limits(
+        text=63_206,
+        min_seconds=3,
+        max_seconds=90,
+        max_bytes=1 * GB,
+        items=10,
+        aspect=(("video/", 9 / 16 - 0.01, 9 / 16 + 0.01),),  # videos go up as Reels: 9:16
+    ),
     "tiktok": Limits(
         text=2200,
         min_seconds=3,
@@ -65,8 +75,14 @@ LIMITS = {
         media=("video/",),
         needs_media=True,
     ),
-    "linkedin": Limits(text=3000, min_seconds=3, max_seconds=30 * 60, max_bytes=5 * GB),
-    "x": Limits(max_seconds=140, max_bytes=512 * 1024**2, items=4),
+    "linkedin": Limits(
+        text=3000,
+        min_seconds=3,
+        max_seconds=30 * 60,
+        max_bytes=5 * GB,
+        aspect=(("video/", 1 / 2.4, 2.4),),
+    ),
+    "x": Limits(max_seconds=140, max_bytes=512 * 1024**2, items=4, aspect=(("video/", 1 / 3, 3),)),
     "local": Limits(media=("",), items=10, carousel_media=("",)),
 }
 
@@ -204,7 +220,31 @@ def _media_problems(name: str, limits: Limits, asset: dict[str, Any]) -> list[Pr
         found.append(
             Problem("assetId", f"{name} files are at most {limits.max_bytes // 1024**2} MiB")
         )
+    width, height = asset.get("width"), asset.get("height")
+    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+        for kind, narrowest, widest in limits.aspect:
+            if mime.startswith(kind) and not narrowest <= width / height <= widest:
+                shape = (
+                    f"of {_ratio((narrowest + widest) / 2)}"
+                    if widest - narrowest < 0.05
+                    else f"{_ratio(narrowest)} to {_ratio(widest)}"
+                )
+                found.append(
+                    Problem(
+                        "assetId",
+                        f"{name} takes {KINDS.get(kind, kind)} {shape} (width:height), "
+                        f"not {width}x{height}",
+                    )
+                )
     return found
+
+
+def _ratio(value: float) -> str:
+    """A width:height ratio as people write it (9:16, 1.91:1)."""
+    for width, height in ((9, 16), (4, 5), (1, 3), (3, 1), (16, 9)):
+        if abs(value - width / height) < 0.005:
+            return f"{width}:{height}"
+    return f"{value:.3g}:1" if value >= 1 else f"1:{1 / value:.3g}"
 
 
 def x_length(text: str) -> int:

@@ -75,7 +75,13 @@ def _check_refs(
 
 def media_facts(asset: cms.AssetRead) -> dict[str, object]:
     """What the platform rules check of an asset."""
-    return {"mimeType": asset.mime_type, "sizeBytes": asset.size_bytes, "duration": asset.duration}
+    return {
+        "mimeType": asset.mime_type,
+        "sizeBytes": asset.size_bytes,
+        "duration": asset.duration,
+        "width": asset.width,
+        "height": asset.height,
+    }
 
 
 def _check_fit(uow: UnitOfWork, item: QueueItem) -> None:
