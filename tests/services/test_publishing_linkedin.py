@@ -134,6 +134,7 @@ def test_a_throttled_post_waits_for_retry_after(
         timeout=10,
     )
     fake.throttle = 1
+    fake.oauth.access_tokens.clear()  # expired on LinkedIn's side: 401, renewed, tried again
     body = {
         "projectId": make_project(api, tenant),
         "title": "Live at 8",
@@ -156,3 +157,4 @@ def test_a_throttled_post_waits_for_retry_after(
     done = api.get(f"/api/queue/{queued['id']}", headers=tenant.headers).json()
     assert done["status"] == "published"
     assert len(fake.posts) == 1
+    assert [c["grant_type"] for c in fake.oauth.calls].count("refresh_token") == 1

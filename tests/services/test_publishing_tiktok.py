@@ -99,9 +99,11 @@ def test_a_video_goes_to_the_inbox_in_chunks(
         timeout=10,
     )
     assert (connected.account_id, connected.account_name) == ("tt-open-1", "wavecreator")
+    fake.oauth.access_tokens.clear()  # expired on TikTok's side: 401, renewed, tried again
     size = 12 * MB
     done = publish(api, container, tenant, video_asset(api, tenant, size))
     assert done["status"] == "published", done
+    assert [c["grant_type"] for c in fake.oauth.calls].count("refresh_token") == 1
     (upload,) = fake.publishes.values()
     assert upload.kind == "inbox"
     assert (upload.chunk_size, upload.chunks) == (5 * MB, 2)
