@@ -134,6 +134,36 @@ def test_items_wait_for_their_time_and_their_asset(
     assert item(api, tenant, scheduled["id"])["status"] == "published"
 
 
+def test_a_rescheduled_item_goes_out_at_its_new_time(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    now = datetime.now(UTC)
+    first = queue(api, tenant, scheduleAt=(now + timedelta(hours=1)).isoformat())
+    moved = api.patch(
+        f"/api/queue/{first['id']}",
+        headers=tenant.headers,
+        json={"scheduleAt": (now + timedelta(hours=3)).isoformat()},
+    )
+    assert moved.status_code == 200
+    second = queue(api, tenant, scheduleAt=(now + timedelta(hours=5)).isoformat())
+    sooner = api.patch(
+        f"/api/queue/{second['id']}", headers=tenant.headers, json={"scheduleAt": None}
+    )
+    assert sooner.status_code == 200  # now, then
+
+    def at(hours: float) -> int:
+        return PublishScheduler(
+            container.uow, clock=lambda: now + timedelta(hours=hours)
+        ).run_once()
+
+    assert at(0) == 1  # the one moved to now
+    assert item(api, tenant, second["id"])["status"] == "published"
+    assert at(1.5) == 0  # the old time of the other passed: nothing
+    assert item(api, tenant, first["id"])["status"] == "queued"
+    assert at(3.01) == 1
+    assert item(api, tenant, first["id"])["status"] == "published"
+
+
 def test_a_text_post_needs_no_asset(
     api: SyncASGIClient, container: Container, tenant: Tenant
 ) -> None:
