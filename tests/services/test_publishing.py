@@ -36,6 +36,7 @@ from wavestack.services.publishing.service import (
     claim_and_queue,
     confirm_unconfirmed,
     publish,
+    recover_stalled,
 )
 
 
@@ -436,3 +437,26 @@ def test_an_unconfirmed_post_is_asked_about_until_it_is_given_up(
         (name, payload["data"]["platform"])
         for name, payload in outbox_events(container, tenant.org_id, "post.")
     ]
+
+
+def test_a_publish_whose_worker_stopped_is_recovered(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    queued = queue(api, tenant, platforms=["local", "x"])
+    claimed = container.uow()
+    with claimed:
+        content_queue.claim_due(claimed, now=datetime.now(UTC), limit=10)
+        claimed.commit()
+    for platform in ("local", "x"):  # taken by a worker that then died
+        content_queue.start_delivery(
+            container.uow(), org_id=tenant.org_id, item_id=queued["id"], platform=platform
+        )
+    publishers = {**publishers_of(container), "x": Unanswered()}
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    assert recover_stalled(container.uow, publishers, now=soon, older_than=timedelta(hours=3)) == 0
+    later = datetime.now(UTC) + timedelta(hours=4)
+    assert recover_stalled(container.uow, publishers, now=later, older_than=timedelta(hours=3)) == 2
+    deliveries = item(api, tenant, queued["id"])["deliveries"]
+    assert deliveries["local"]["status"] == "published"  # the same files again: safe
+    assert deliveries["x"]["status"] == "unconfirmed"  # it may be up: asked about, not redone
+    assert "whether the post went up is not known" in deliveries["x"]["error"]

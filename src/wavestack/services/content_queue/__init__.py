@@ -11,11 +11,11 @@ from wavestack.services.content_queue.schemas import (
 from wavestack.services.content_queue.service import (
     claim_due,
     create_item,
+    deliveries_in,
     get_item,
     media_facts,
     record_delivery,
     start_delivery,
-    unconfirmed,
 )
 
 __all__ = [
@@ -27,12 +27,12 @@ __all__ = [
     "YouTubeOptions",
     "claim_due",
     "create_item",
+    "deliveries_in",
     "get_item",
     "media_facts",
     "post_text",
     "problems",
     "record_delivery",
     "start_delivery",
-    "unconfirmed",
     "x_thread",
 ]

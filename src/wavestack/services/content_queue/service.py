@@ -365,10 +365,12 @@ def _least_ready(statuses: dict[str, str], asset_ids: list[str]) -> str | None:
 TERMINAL = ("published", "failed")
 
 
-def unconfirmed(uow: UnitOfWork, *, limit: int) -> list[tuple[QueueItemRead, str, Delivery]]:
-    """Deliveries waiting for their platform to confirm or deny a post, oldest first: each
-    item with the platform and the delivery. (Only processing items can hold one; they are
-    few, so they are read whole rather than searched inside their JSON.)"""
+def deliveries_in(
+    uow: UnitOfWork, status: str, *, limit: int
+) -> list[tuple[QueueItemRead, str, Delivery]]:
+    """Deliveries in `status` (`unconfirmed`, `publishing`), oldest item first: each item
+    with the platform and the delivery. (Only processing items can hold one; they are few,
+    so they are read whole rather than searched inside their JSON.)"""
     with uow:
         items = uow.session.scalars(
             select(QueueItem).where(QueueItem.status == "processing").order_by(QueueItem.updated_at)
@@ -376,7 +378,7 @@ def unconfirmed(uow: UnitOfWork, *, limit: int) -> list[tuple[QueueItemRead, str
         found: list[tuple[QueueItemRead, str, Delivery]] = []
         for item in items:
             for platform, raw in (item.deliveries or {}).items():
-                if raw.get("status") == "unconfirmed":
+                if raw.get("status") == status:
                     read = QueueItemRead.model_validate(item)
                     found.append((read, platform, read.deliveries[platform]))
             if len(found) >= limit:
@@ -407,11 +409,17 @@ def record_delivery(
 
 
 def start_delivery(
-    uow: UnitOfWork, *, org_id: str, item_id: str, platform: str, expect: str = "pending"
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    item_id: str,
+    platform: str,
+    expect: str = "pending",
+    to: Delivery | None = None,
 ) -> QueueItemRead | None:
-    """Mark a platform's delivery `publishing` if it is `pending` (or `expect`) and the
-    item still is processing, and return the item as it was; None when it is not
-    (canceled, done, or another worker has it)."""
+    """Take a platform's delivery if it is `pending` (or `expect`) and the item still is
+    processing: it becomes `publishing` since now (or `to`), and the item is returned as it
+    was; None when it is not (canceled, done, or another worker has it)."""
     with uow:
         item = get_for_org(
             uow.session, QueueItem, org_id=org_id, id=item_id, what="queue item", for_update=True
@@ -420,7 +428,11 @@ def start_delivery(
         if item.status != "processing" or current.get("status") != expect:
             return None
         before = QueueItemRead.model_validate(item)
-        item.deliveries = {**item.deliveries, platform: {"status": "publishing"}}
+        taken = to or Delivery(status="publishing", since=utcnow())
+        item.deliveries = {
+            **item.deliveries,
+            platform: taken.model_dump(mode="json", by_alias=True),
+        }
         item.updated_at = utcnow()
         uow.commit()
         return before

@@ -158,9 +158,13 @@ def install(container: Container) -> None:
         service.fail(container.uow, job, f"gave up after retries: {exc}")
 
     def confirm() -> None:
-        service.confirm_unconfirmed(container.uow, publishers, now=utcnow())
+        now = utcnow()
+        stalled = timedelta(minutes=settings.stalled_minutes)
+        service.recover_stalled(container.uow, publishers, now=now, older_than=stalled)
+        service.confirm_unconfirmed(container.uow, publishers, now=now)
 
-    # Posts that got no answer are asked about every minute (by the scheduler role).
+    # Posts that got no answer, or whose worker stopped, are looked at every minute (by the
+    # scheduler role).
     container.jobs.register_periodic("publishing.confirm", crontab(minute="*"), confirm)
     container.jobs.register_job(
         PublishToPlatform,

@@ -34,6 +34,7 @@ class LocalPublisher:
     """Publishes into a folder per organization, served at `/published/<org id>/`."""
 
     platform = "local"
+    repeatable = True  # publishing a post again rewrites the same files
 
     def __init__(
         self, root: Path, storage: FileStorage, *, public_url: str, feed_items: int = 50

@@ -180,7 +180,7 @@ def confirm_unconfirmed(
     recorded, one it is sure is not up is published again, and one still unknown after
     `give_up_after` fails, saying to look on the platform. Returns how many were settled."""
     settled = 0
-    for waiting, platform, _ in content_queue.unconfirmed(uow(), limit=limit):
+    for waiting, platform, _ in content_queue.deliveries_in(uow(), "unconfirmed", limit=limit):
         job = PublishToPlatform(org_id=waiting.org_id, item_id=waiting.id, platform=platform)
         # Taken like a publish, so two sweeps never finish one post twice.
         item = content_queue.start_delivery(
@@ -227,6 +227,53 @@ def confirm_unconfirmed(
             )
             settled += 1
     return settled
+
+
+def recover_stalled(
+    uow: UowFactory,
+    publishers: Mapping[str, Publisher],
+    *,
+    now: datetime,
+    older_than: timedelta,
+    limit: int = 100,
+) -> int:
+    """Deliveries left `publishing` by a worker that stopped (restarted, or crashed) longer
+    ago than any publish takes: one whose platform can take the same post again without
+    doubling it is published again; any other becomes `unconfirmed`, since it may be up.
+    Returns how many were recovered."""
+    recovered = 0
+    for item, platform, delivery in content_queue.deliveries_in(uow(), "publishing", limit=limit):
+        if delivery.since is not None and as_utc(delivery.since) + older_than > now:
+            continue  # still within a publish's time
+        job = PublishToPlatform(org_id=item.org_id, item_id=item.id, platform=platform)
+        again = getattr(publishers.get(platform), "repeatable", False)
+        note = "the worker stopped while publishing"
+        to = (
+            Delivery(status="pending", error=f"{note}: publishing it again")
+            if again
+            else Delivery(
+                status="unconfirmed",
+                error=f"{note}; whether the post went up is not known",
+                since=now,
+            )
+        )
+        taken = uow()
+        with taken:
+            found = content_queue.start_delivery(
+                taken,
+                org_id=job.org_id,
+                item_id=job.item_id,
+                platform=platform,
+                expect="publishing",
+                to=to,
+            )
+            if found is not None and again:
+                taken.enqueue(job)
+            taken.commit()
+        if found is not None:
+            log.warning("a stalled publish was recovered", platform=platform, item_id=item.id)
+            recovered += 1
+    return recovered
 
 
 def _wait_for_limit(uow: UnitOfWork, job: PublishToPlatform, limit: Limit) -> bool:

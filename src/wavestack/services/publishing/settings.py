@@ -37,6 +37,12 @@ class PublishingSettings(BaseSettings):
         limits(value)  # a malformed limit fails at start, not at the first post
         return value
 
+    stalled_minutes: int = Field(
+        180,
+        ge=10,
+        description="A publish still running after this long is taken for one whose worker "
+        "stopped: published again where that cannot double it, else marked unconfirmed.",
+    )
     concurrency: WordList = Field(
         default_factory=list,
         description="Publishes at once per platform (across the worker processes that "
