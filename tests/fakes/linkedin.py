@@ -1,6 +1,7 @@
 """A protocol-level fake of LinkedIn's versioned REST API for posting: `/v2/userinfo`,
 image and video uploads (initialize, PUT parts answered with ETags, finalize with them),
-`/rest/posts` (201 with `x-restli-id`; 429 with `Retry-After` on demand), the
+`/rest/posts` (201 with `x-restli-id`; 429 with `Retry-After`, or an answer lost, on
+demand; the author's posts by `q=author`), the
 `LinkedIn-Version` header required, bearer tokens checked (401), and the OAuth token
 endpoint."""
 
@@ -26,6 +27,7 @@ class FakeLinkedIn:
     finalized: set[str] = field(default_factory=set)
     etags: dict[str, list[str]] = field(default_factory=dict)
     throttle: int = 0  # this many posts answer 429 with Retry-After
+    drop_next_post: bool = False  # take the next post, then hang up without answering
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -90,8 +92,16 @@ class FakeLinkedIn:
             ):
                 return httpx.Response(400, json={"status": 400, "message": "video not ready"})
             urn = f"urn:li:share:{7000 + len(self.posts)}"
-            self.posts.append(body)
+            self.posts.append({**body, "id": urn})
+            if self.drop_next_post:
+                self.drop_next_post = False
+                raise ConnectionAbortedError("the fake hangs up before answering")
             return httpx.Response(201, headers={"x-restli-id": urn})
+        if path == "/rest/posts" and request.url.params.get("q") == "author":
+            author = request.url.params.get("author")
+            mine = [p for p in reversed(self.posts) if p["author"] == author]
+            count = int(request.url.params.get("count", "10"))
+            return httpx.Response(200, json={"elements": mine[:count], "paging": {}})
         return httpx.Response(404, json={"status": 404, "message": path})
 
     def _part(self, request: httpx.Request, urn: str) -> httpx.Response:

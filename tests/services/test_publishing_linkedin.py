@@ -28,7 +28,7 @@ from wavestack.services.publishing import PublishScheduler
 from wavestack.services.publishing.events import PublishToPlatform
 from wavestack.services.publishing.handlers import publishers_of
 from wavestack.services.publishing.linkedin import little_text
-from wavestack.services.publishing.service import publish
+from wavestack.services.publishing.service import confirm_unconfirmed, publish
 
 
 @pytest.fixture
@@ -158,3 +158,31 @@ def test_a_throttled_post_waits_for_retry_after(
     assert done["status"] == "published"
     assert len(fake.posts) == 1
     assert [c["grant_type"] for c in fake.oauth.calls].count("refresh_token") == 1
+
+
+def test_a_post_without_an_answer_is_found_later(
+    linkedin: tuple[FakeLinkedIn, LinkedInSettings],
+    api: SyncASGIClient,
+    container: Container,
+    tenant: Tenant,
+) -> None:
+    fake, settings = linkedin
+    connect_linkedin(
+        container, settings, org_id=tenant.org_id, open_url=consenting_browser(fake.oauth)
+    )
+    fake.drop_next_post = True
+    body = {
+        "projectId": make_project(api, tenant),
+        "title": "Live at 8",
+        "platforms": ["linkedin"],
+        "idempotencyKey": new_id(),
+    }
+    queued = api.post("/api/queue", headers=tenant.headers, json=body).json()
+    PublishScheduler(container.uow).run_once()
+    waiting = api.get(f"/api/queue/{queued['id']}", headers=tenant.headers).json()
+    assert waiting["deliveries"]["linkedin"]["status"] == "unconfirmed"
+    assert confirm_unconfirmed(container.uow, publishers_of(container), now=datetime.now(UTC))
+    done = api.get(f"/api/queue/{queued['id']}", headers=tenant.headers).json()
+    assert done["status"] == "published"
+    (post,) = fake.posts  # found, not posted twice
+    assert done["deliveries"]["linkedin"]["url"].endswith(f"/{post['id']}/")

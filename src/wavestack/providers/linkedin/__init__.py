@@ -1,6 +1,10 @@
 """LinkedIn: posts with images and videos as a member (versioned REST API)."""
 
-from wavestack.providers.linkedin.client import LinkedInClient, LinkedInError
+from wavestack.providers.linkedin.client import (
+    LinkedInClient,
+    LinkedInError,
+    LinkedInUnconfirmed,
+)
 from wavestack.providers.linkedin.settings import LinkedInSettings
 
-__all__ = ["LinkedInClient", "LinkedInError", "LinkedInSettings"]
+__all__ = ["LinkedInClient", "LinkedInError", "LinkedInSettings", "LinkedInUnconfirmed"]

@@ -26,6 +26,10 @@ class LinkedInError(PlatformError):
         self.retry_after = retry_after
 
 
+class LinkedInUnconfirmed(LinkedInError):
+    """The post went out and no answer came back: it may be up."""
+
+
 class LinkedInClient:
     """REST calls as one member."""
 
@@ -122,6 +126,20 @@ class LinkedInClient:
         )
         return str(started["video"])
 
+    def recent_posts(self, author: str, count: int = 10) -> list[tuple[str, str]]:
+        """The author's newest posts: URN and commentary of each."""
+        found = self._request(
+            "GET",
+            f"{self._api_url}/rest/posts",
+            params={
+                "author": author,
+                "q": "author",
+                "count": str(count),
+                "sortBy": "LAST_MODIFIED",
+            },
+        ).json()
+        return [(str(p["id"]), str(p.get("commentary", ""))) for p in found.get("elements") or []]
+
     def post(self, author: str, text: str, *, media: str | None = None, title: str = "") -> str:
         """Publish a post (with one uploaded image or video); its URN."""
         body: dict[str, Any] = {
@@ -138,7 +156,12 @@ class LinkedInClient:
         }
         if media is not None:
             body["content"] = {"media": {"id": media, "title": title}}
-        created = self._request("POST", f"{self._api_url}/rest/posts", json=body)
+        try:
+            created = self._request("POST", f"{self._api_url}/rest/posts", json=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise LinkedInError(f"LinkedIn is unreachable: {exc}") from exc
+        except httpx.TransportError as exc:
+            raise LinkedInUnconfirmed(f"no answer from LinkedIn to the post: {exc}") from exc
         urn = created.headers.get("x-restli-id")
         if not urn:
             raise LinkedInError("LinkedIn did not say which post it made")

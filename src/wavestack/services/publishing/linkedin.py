@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from wavestack.kernel.storage import FileStorage
-from wavestack.providers.linkedin import LinkedInClient, LinkedInError
+from wavestack.providers.linkedin import LinkedInClient, LinkedInError, LinkedInUnconfirmed
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
 from wavestack.services.publishing.publishers import (
+    NotPosted,
     Published,
     PublishFailed,
+    PublishUnconfirmed,
     RateLimited,
     check_fits,
     local_media,
@@ -53,16 +56,39 @@ class LinkedInPublisher:
                         media = client.upload_video(author, path)
                     else:
                         media = client.upload_image(author, path)
-            urn = client.post(
-                author,
-                little_text(item.caption or item.title, item.hashtags),
-                media=media,
-                title=item.title,
-            )
+            urn = client.post(author, _commentary(item), media=media, title=item.title)
+        except LinkedInUnconfirmed as exc:
+            raise PublishUnconfirmed(str(exc), ref=author) from exc
         except LinkedInError as exc:
-            if exc.status == 429:
-                raise RateLimited(self.platform, exc.retry_after) from exc
-            if 400 <= exc.status < 500:
-                raise PublishFailed(str(exc)) from exc
-            raise
-        return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+            _refusal_or_retry(exc, self.platform)
+        return _published(urn)
+
+    def confirm(self, item: QueueItemRead, ref: str) -> Published | None:
+        """Look for the post among the member's newest; not there, it is posted again."""
+        client, _ = self.client_for(item.org_id)
+        try:
+            recent = client.recent_posts(ref)
+        except LinkedInError as exc:
+            _refusal_or_retry(exc, self.platform)
+        wanted = _commentary(item)
+        for urn, commentary in recent:
+            if commentary == wanted:
+                return _published(urn)
+        raise NotPosted("LinkedIn shows no such post")
+
+
+def _commentary(item: QueueItemRead) -> str:
+    return little_text(item.caption or item.title, item.hashtags)
+
+
+def _published(urn: str) -> Published:
+    return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+
+
+def _refusal_or_retry(exc: LinkedInError, platform: str) -> NoReturn:
+    """A 429 waits for Retry-After; another 4xx is final; LinkedIn's own trouble is retried."""
+    if exc.status == 429:
+        raise RateLimited(platform, exc.retry_after) from exc
+    if 400 <= exc.status < 500:
+        raise PublishFailed(str(exc)) from exc
+    raise exc
