@@ -20,6 +20,7 @@ from wavestack.providers.youtube import YouTubeSettings
 from wavestack.services.auto_mod import ModerationSettings
 from wavestack.services.autoposter import AutoposterSettings
 from wavestack.services.bots import BotSettings
+from wavestack.services.personality import PersonalitySettings
 from wavestack.services.publishing import PublishingSettings
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
@@ -48,6 +49,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_LINKEDIN_{name.upper()}" for name in LinkedInSettings.model_fields]
     names += [f"WAVESTACK_META_{name.upper()}" for name in MetaSettings.model_fields]
     names += [f"WAVESTACK_AUTOPOSTER_{name.upper()}" for name in AutoposterSettings.model_fields]
+    names += [f"WAVESTACK_PERSONALITY_{name.upper()}" for name in PersonalitySettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

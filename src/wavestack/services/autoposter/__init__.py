@@ -3,7 +3,7 @@ are queued for X at a steady cadence; nothing unapproved is posted. Other servic
 these functions only."""
 
 from wavestack.services.autoposter.schemas import DraftRead
-from wavestack.services.autoposter.service import add_draft
+from wavestack.services.autoposter.service import add_draft, queue_approved
 from wavestack.services.autoposter.settings import AutoposterSettings
 
-__all__ = ["AutoposterSettings", "DraftRead", "add_draft"]
+__all__ = ["AutoposterSettings", "DraftRead", "add_draft", "queue_approved"]

@@ -104,6 +104,34 @@ def approve(
         return DraftRead.model_validate(draft)
 
 
+def queue_approved(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    text: str,
+    source: DraftSource,
+    by: str,
+    now: datetime,
+    every: timedelta,
+    platforms: list[str],
+) -> DraftRead:
+    """A draft a person already approved elsewhere (the AI personality's review): added
+    and queued at the next free time, in one transaction."""
+    with uow:
+        draft = add_draft(uow, org_id=org_id, text=text, source=source)
+        approved = approve(
+            uow,
+            org_id=org_id,
+            draft_id=draft.id,
+            by=by,
+            now=now,
+            every=every,
+            platforms=platforms,
+        )
+        uow.commit()
+        return approved
+
+
 def reject(
     uow: UnitOfWork, *, org_id: str, draft_id: str, by: str, reason: str | None, now: datetime
 ) -> DraftRead:

@@ -1,6 +1,12 @@
 """Content queue: what to publish, where and when. Other services call these functions only."""
 
-from wavestack.services.content_queue.rules import Problem, post_text, problems, x_thread
+from wavestack.services.content_queue.rules import (
+    Problem,
+    post_text,
+    problems,
+    x_length,
+    x_thread,
+)
 from wavestack.services.content_queue.schemas import (
     Delivery,
     Platform,
@@ -34,5 +40,6 @@ __all__ = [
     "problems",
     "record_delivery",
     "start_delivery",
+    "x_length",
     "x_thread",
 ]

@@ -1,0 +1,7 @@
+"""AI personality: the creator's voice learned from their own writing, content written in
+it, and a person's review of that content. Other services call these functions only."""
+
+from wavestack.services.personality.schemas import GenerationRead, ProfileRead
+from wavestack.services.personality.settings import PersonalitySettings
+
+__all__ = ["GenerationRead", "PersonalitySettings", "ProfileRead"]

@@ -1,0 +1,208 @@
+"""Routes of the AI personality (`/api/v1`, as the seed's service had them)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from wavestack.deps import call_db, container_of, require
+from wavestack.kernel.auth import Principal
+from wavestack.kernel.clock import utcnow
+from wavestack.kernel.schemas import Page
+from wavestack.kernel.web import PageLimit, PageOffset, json_response
+from wavestack.services.auto_mod import ToxicityModel, bundled_model
+from wavestack.services.autoposter import AutoposterSettings
+from wavestack.services.personality import service
+from wavestack.services.personality.schemas import (
+    Feedback,
+    GenerateRequest,
+    GenerationRead,
+    GenerationStatus,
+    LearnRequest,
+    LearnResult,
+    ProfileRead,
+    ProfileUpdate,
+)
+from wavestack.services.personality.settings import PersonalitySettings
+
+router = APIRouter(prefix="/api/v1", tags=["personality"])
+VOICES = service.Voices()
+
+
+@cache
+def _toxicity() -> ToxicityModel:
+    return bundled_model()
+
+
+def _cadence() -> tuple[timedelta, list[str]]:
+    settings = AutoposterSettings()
+    return timedelta(hours=settings.post_frequency_hours), list(settings.platforms)
+
+
+@router.post("/learn", response_model=LearnResult)
+async def learn(
+    request: Request,
+    data: Annotated[LearnRequest, Body()],
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+) -> Response:
+    """Learn from samples of the creator's writing (`role: "creator"`); other people's
+    messages are skipped, never learned."""
+    return json_response(
+        await run_in_threadpool(
+            service.learn,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            data=data,
+            settings=PersonalitySettings(),
+        )
+    )
+
+
+@router.get("/profile", response_model=ProfileRead)
+async def get_profile(
+    request: Request, caller: Annotated[Principal, Depends(require("ai:read"))]
+) -> Response:
+    """The learned style, the settings, and the confidence the samples give."""
+    return json_response(
+        await call_db(
+            request,
+            service.get_profile,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            settings=PersonalitySettings(),
+        )
+    )
+
+
+@router.patch("/profile", response_model=ProfileRead)
+async def update_profile(
+    request: Request,
+    data: Annotated[ProfileUpdate, Body()],
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+) -> Response:
+    """Change the settings: avoided topics, whether review is required, the negativity
+    threshold."""
+    return json_response(
+        await call_db(
+            request,
+            service.update_profile,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            data=data,
+            settings=PersonalitySettings(),
+        )
+    )
+
+
+@router.post("/generate", response_model=GenerationRead)
+async def generate(
+    request: Request,
+    data: Annotated[GenerateRequest, Body()],
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+) -> Response:
+    """Write a tweet, caption, description, title or reply in the creator's voice, within
+    the platform's cap; it waits for review."""
+    every, platforms = _cadence()
+    return json_response(
+        await run_in_threadpool(
+            service.generate,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            data=data,
+            voices=VOICES,
+            settings=PersonalitySettings(),
+            toxicity=_toxicity().score,
+            now=utcnow(),
+            every=every,
+            platforms=platforms,
+        )
+    )
+
+
+@router.get("/generations", response_model=Page[GenerationRead])
+async def list_generations(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("ai:read"))],
+    status: GenerationStatus | None = None,
+    limit: PageLimit = 20,
+    offset: PageOffset = 0,
+) -> Response:
+    """Generated content, newest first (`status=pending`: waiting for review)."""
+    return json_response(
+        await call_db(
+            request,
+            service.list_generations,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
+    )
+
+
+@router.get("/generations/{generation_id}", response_model=GenerationRead)
+async def get_generation(
+    request: Request,
+    generation_id: str,
+    caller: Annotated[Principal, Depends(require("ai:read"))],
+) -> Response:
+    """One piece of generated content."""
+    return json_response(
+        await call_db(
+            request,
+            service.get_generation,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            generation_id=generation_id,
+        )
+    )
+
+
+@router.post("/generations/{generation_id}/approve", response_model=GenerationRead)
+async def approve(
+    request: Request,
+    generation_id: str,
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+) -> Response:
+    """Approve it; an approved tweet is queued by the autoposter at its next free time."""
+    every, platforms = _cadence()
+    return json_response(
+        await call_db(
+            request,
+            service.approve,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            generation_id=generation_id,
+            by=caller.client_id,
+            now=utcnow(),
+            every=every,
+            platforms=platforms,
+        )
+    )
+
+
+@router.post("/generations/{generation_id}/reject", response_model=GenerationRead)
+async def reject(
+    request: Request,
+    generation_id: str,
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+    data: Annotated[Feedback | None, Body()] = None,
+) -> Response:
+    """Reject it, with feedback; it is never published."""
+    return json_response(
+        await call_db(
+            request,
+            service.reject,
+            container_of(request).uow(),
+            org_id=caller.org_id,
+            generation_id=generation_id,
+            by=caller.client_id,
+            feedback=data.feedback if data else None,
+            now=utcnow(),
+        )
+    )

@@ -1,0 +1,63 @@
+"""What the AI personality keeps: the creator's own samples it learned from, the style
+profile and settings per organization, and what it wrote, with a person's decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wavestack.kernel.clock import utcnow
+from wavestack.kernel.db import Base
+from wavestack.kernel.ids import new_id
+
+
+class Sample(Base):
+    """One text the creator wrote (a chat message, a tweet, a transcript line)."""
+
+    __tablename__ = "personality_samples"
+    __table_args__ = (Index("ix_personality_samples_org_created", "org_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36))
+    text: Mapped[str] = mapped_column(Text)
+    data_type: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(64))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Profile(Base):
+    """An organization's learned style and its settings for the personality."""
+
+    __tablename__ = "personality_profiles"
+
+    org_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    style: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Generation(Base):
+    """Content the personality wrote, waiting for (or past) a person's review."""
+
+    __tablename__ = "personality_generations"
+    __table_args__ = (Index("ix_personality_generations_org_status", "org_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36))
+    content_type: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    alternatives: Mapped[list[str]] = mapped_column(default=list)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # sentiment, energy...
+    provider: Mapped[str] = mapped_column(String(32))  # which path wrote it: "style-model"
+    confidence: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    feedback: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    draft_id: Mapped[str | None] = mapped_column(String(36))  # the autoposter's, for a tweet
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

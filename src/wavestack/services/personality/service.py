@@ -1,0 +1,340 @@
+"""Use cases of the AI personality: learn from the creator's own samples, keep the style
+profile, write content in their voice (offline, from the style model), and the review of
+what it wrote."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import func, select
+
+from wavestack.kernel.errors import Conflict, ValidationFailed
+from wavestack.kernel.queries import get_for_org, read_for_org, read_page
+from wavestack.kernel.schemas import Page
+from wavestack.kernel.uow import UnitOfWork
+from wavestack.services import autoposter
+from wavestack.services.personality.models import Generation, Profile, Sample
+from wavestack.services.personality.schemas import (
+    CREATOR_ROLES,
+    GenerateRequest,
+    GenerationRead,
+    GenerationStatus,
+    LearnRequest,
+    LearnResult,
+    ProfileRead,
+    ProfileSettings,
+    ProfileUpdate,
+    StyleRead,
+)
+from wavestack.services.personality.settings import PersonalitySettings
+from wavestack.services.personality.style import MarkovVoice, StyleProfile, profile_of
+from wavestack.services.personality.writer import Safety, write
+
+STYLE_MODEL = "style-model"
+# The offline voice repeats the creator's words; a language model would do more with them.
+STYLE_MODEL_CEILING = 0.6
+
+
+@cache
+def _analyzer() -> Any:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
+
+    return SentimentIntensityAnalyzer()
+
+
+def sentiment(text: str) -> float:
+    """VADER's compound score of a text: -1 (negative) to 1 (positive)."""
+    return float(_analyzer().polarity_scores(text)["compound"])
+
+
+def learn(
+    uow: UnitOfWork, *, org_id: str, data: LearnRequest, settings: PersonalitySettings
+) -> LearnResult:
+    """Keep the creator's own samples (other people's are skipped, never learned) and
+    rebuild the style profile from the newest of them."""
+    mine = [m.message for m in data.content if m.role.lower() in CREATOR_ROLES]
+    with uow:
+        for message in mine:
+            uow.session.add(
+                Sample(
+                    org_id=org_id,
+                    text=message,
+                    data_type=data.data_type,
+                    source=data.source,
+                    weight=data.weight,
+                )
+            )
+        uow.session.flush()
+        profile = _relearn(uow, org_id, settings)
+        uow.commit()
+        return LearnResult(
+            learned=len(mine),
+            skipped=len(data.content) - len(mine),
+            profile=_read(profile, settings),
+        )
+
+
+def _relearn(uow: UnitOfWork, org_id: str, settings: PersonalitySettings) -> Profile:
+    texts = _texts(uow, org_id, settings.style_samples)
+    profile = _profile_row(uow, org_id)
+    profile.style = profile_of(texts, sentiment).as_json()
+    profile.style["total"] = _sample_count(uow, org_id)
+    return profile
+
+
+def _texts(uow: UnitOfWork, org_id: str, limit: int) -> list[str]:
+    rows = uow.session.scalars(
+        select(Sample.text)
+        .where(Sample.org_id == org_id)
+        .order_by(Sample.created_at.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def _sample_count(uow: UnitOfWork, org_id: str) -> int:
+    return int(uow.session.scalar(select(func.count()).where(Sample.org_id == org_id)) or 0)
+
+
+def _profile_row(uow: UnitOfWork, org_id: str) -> Profile:
+    row = uow.session.get(Profile, org_id, with_for_update=True)
+    if row is None:
+        row = Profile(org_id=org_id, style={}, settings=ProfileSettings().model_dump())
+        uow.session.add(row)
+    return row
+
+
+def _read(profile: Profile | None, settings: PersonalitySettings) -> ProfileRead:
+    style = StyleProfile.from_json(profile.style if profile else {})
+    total = int((profile.style if profile else {}).get("total", style.samples))
+    return ProfileRead(
+        style=StyleRead.model_validate(style.as_json()),
+        settings=ProfileSettings.model_validate(profile.settings if profile else {}),
+        confidence=round(min(total / settings.confident_at, 1.0), 3),
+    )
+
+
+def get_profile(uow: UnitOfWork, *, org_id: str, settings: PersonalitySettings) -> ProfileRead:
+    """The learned style and the settings."""
+    with uow:
+        return _read(uow.session.get(Profile, org_id), settings)
+
+
+def update_profile(
+    uow: UnitOfWork, *, org_id: str, data: ProfileUpdate, settings: PersonalitySettings
+) -> ProfileRead:
+    """Change the settings (avoided topics, review, negativity threshold)."""
+    with uow:
+        profile = _profile_row(uow, org_id)
+        changed = ProfileSettings.model_validate(profile.settings or {}).model_copy(
+            update=data.model_dump(exclude_unset=True, exclude_none=True)
+        )
+        profile.settings = changed.model_dump()
+        uow.session.flush()
+        uow.commit()
+        return _read(profile, settings)
+
+
+class Voices:
+    """Each organization's style model, built from its samples when they change (building
+    reads up to `style_samples` texts; reusing it makes generating cheap)."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, tuple[int, MarkovVoice]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, uow: UnitOfWork, org_id: str, settings: PersonalitySettings) -> MarkovVoice:
+        """The organization's voice as of its samples now."""
+        count = _sample_count(uow, org_id)
+        with self._lock:
+            known = self._built.get(org_id)
+        if known is not None and known[0] == count:
+            return known[1]
+        voice = MarkovVoice(list(reversed(_texts(uow, org_id, settings.style_samples))))
+        with self._lock:
+            self._built[org_id] = (count, voice)
+        return voice
+
+
+def generate(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    data: GenerateRequest,
+    voices: Voices,
+    settings: PersonalitySettings,
+    toxicity: Callable[[str], float] | None,
+    now: datetime,
+    every: timedelta,
+    platforms: list[str],
+    rng: random.Random | None = None,
+) -> GenerationRead:
+    """Write content in the creator's voice; it waits for review (unless the organization
+    turned review off)."""
+    with uow:
+        profile = uow.session.get(Profile, org_id)
+        voice = voices.of(uow, org_id, settings)
+        if voice.empty:
+            raise Conflict(
+                "nothing learned yet: post samples of the creator's writing to /api/v1/learn"
+            )
+        read = _read(profile, settings)
+        found = write(
+            voice,
+            StyleProfile.from_json(profile.style if profile else {}),
+            content_type=data.content_type,
+            topic=data.topic,
+            context=data.context,
+            include_hashtags=data.options.include_hashtags,
+            max_length=data.options.max_length,
+            safety=Safety(
+                avoided_topics=read.settings.avoided_topics,
+                negativity_threshold=read.settings.negativity_threshold,
+                toxicity=toxicity,
+                toxicity_threshold=settings.toxicity_threshold,
+            ),
+            sentiment_of=sentiment,
+            rng=rng or random.Random(),  # noqa: S311 - variety, not secrecy
+        )
+        if not found:
+            raise ValidationFailed(
+                "nothing in the creator's voice passed the safety filters for this topic"
+            )
+        best = found[0]
+        generation = Generation(
+            org_id=org_id,
+            content_type=data.content_type,
+            topic=data.topic,
+            content=best.text,
+            alternatives=[w.text for w in found[1:4]],
+            details={
+                "sentiment": best.sentiment,
+                "energy": best.energy,
+                "controversy_score": best.controversy,
+            },
+            provider=STYLE_MODEL,
+            confidence=round(read.confidence * STYLE_MODEL_CEILING, 3),
+            status="pending" if read.settings.review_required else "approved",
+        )
+        uow.session.add(generation)
+        uow.session.flush()
+        if generation.status == "approved" and generation.content_type == "tweet":
+            # The organization turned review off: the tweet goes to the autoposter as is.
+            generation.draft_id = autoposter.queue_approved(
+                uow,
+                org_id=org_id,
+                text=generation.content,
+                source="ai",
+                by="personality (review off)",
+                now=now,
+                every=every,
+                platforms=platforms,
+            ).id
+        uow.commit()
+        return GenerationRead.model_validate(generation)
+
+
+def list_generations(
+    uow: UnitOfWork, *, org_id: str, status: GenerationStatus | None, limit: int, offset: int
+) -> Page[GenerationRead]:
+    """What the personality wrote, newest first (`status=pending`: waiting for review)."""
+    with uow:
+        return read_page(
+            uow.session,
+            Generation,
+            GenerationRead,
+            match={"org_id": org_id, "status": status},
+            limit=limit,
+            offset=offset,
+        )
+
+
+def get_generation(uow: UnitOfWork, *, org_id: str, generation_id: str) -> GenerationRead:
+    """One piece of generated content."""
+    with uow:
+        return read_for_org(
+            uow.session,
+            Generation,
+            GenerationRead,
+            org_id=org_id,
+            id=generation_id,
+            what="generated content",
+        )
+
+
+def approve(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    generation_id: str,
+    by: str,
+    now: datetime,
+    every: timedelta,
+    platforms: list[str],
+) -> GenerationRead:
+    """Approve generated content; an approved tweet goes to the autoposter, queued at the
+    next free time. Approving again changes nothing."""
+    with uow:
+        generation = get_for_org(
+            uow.session,
+            Generation,
+            org_id=org_id,
+            id=generation_id,
+            what="generated content",
+            for_update=True,
+        )
+        if generation.status == "rejected":
+            raise Conflict("this content was rejected; generate again")
+        if generation.status == "pending":
+            generation.status = "approved"
+            generation.decided_by = by
+            generation.decided_at = now
+        if generation.content_type == "tweet" and generation.draft_id is None:
+            draft = autoposter.queue_approved(
+                uow,
+                org_id=org_id,
+                text=generation.content,
+                source="ai",
+                by=by,
+                now=now,
+                every=every,
+                platforms=platforms,
+            )
+            generation.draft_id = draft.id
+        uow.commit()
+        return GenerationRead.model_validate(generation)
+
+
+def reject(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    generation_id: str,
+    by: str,
+    feedback: str | None,
+    now: datetime,
+) -> GenerationRead:
+    """Reject generated content with feedback; it is never published."""
+    with uow:
+        generation = get_for_org(
+            uow.session,
+            Generation,
+            org_id=org_id,
+            id=generation_id,
+            what="generated content",
+            for_update=True,
+        )
+        if generation.status == "approved":
+            raise Conflict("this content is approved; cancel its queue item instead")
+        if generation.status == "pending":
+            generation.status = "rejected"
+            generation.feedback = feedback
+            generation.decided_by = by
+            generation.decided_at = now
+            uow.commit()
+        return GenerationRead.model_validate(generation)

@@ -1,0 +1,135 @@
+"""Writing content in the creator's voice with the offline style model: candidates from the
+Markov chain, each fitted to its platform's cap on a word boundary, filtered for safety
+(avoided topics, too negative, toxic), the best first."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wavestack.services import content_queue
+from wavestack.services.personality.style import EMOJI, MarkovVoice, StyleProfile, tokens
+
+Measure = Callable[[str], int]
+
+# The longest each kind of content may be, as its platform counts, and how many sentences
+# it usually has.
+CAPS: dict[str, tuple[int, Measure, int]] = {
+    "tweet": (280, content_queue.x_length, 2),
+    "caption": (2200, len, 3),
+    "description": (5000, lambda text: len(text.encode()), 5),
+    "title": (100, len, 1),
+    "reply": (500, len, 1),
+}
+CANDIDATES = 12
+
+
+@dataclass(frozen=True)
+class Written:
+    """A piece of content and what it is like."""
+
+    text: str
+    sentiment: float
+    energy: float
+    controversy: float
+
+
+@dataclass(frozen=True)
+class Safety:
+    """What generated content must not be."""
+
+    avoided_topics: list[str]
+    negativity_threshold: float
+    toxicity: Callable[[str], float] | None = None
+    toxicity_threshold: float = 0.7
+
+
+def fit(text: str, limit: int, measure: Measure) -> str:
+    """The text within `limit` as the platform measures, cut on a word boundary."""
+    if measure(text) <= limit:
+        return text
+    words = text.split()
+    while words and measure(" ".join(words)) > limit:
+        words.pop()
+    return " ".join(words) if words else text[:limit]
+
+
+def topic_words(topic: str) -> set[str]:
+    """The words of a topic worth looking for."""
+    return {t.lower().lstrip("#") for t in tokens(topic) if t[:1].isalnum() or t[:1] == "#"}
+
+
+def hashtags_for(topic: str, style: StyleProfile, count: int = 3) -> list[str]:
+    """Hashtags: the topic's words, then the creator's own favourites."""
+    tags = [re.sub(r"\W", "", w) for w in sorted(topic_words(topic), key=len, reverse=True)]
+    tags += style.hashtags
+    unique = list(dict.fromkeys(t for t in tags if len(t) > 2))
+    return unique[:count]
+
+
+def write(
+    voice: MarkovVoice,
+    style: StyleProfile,
+    *,
+    content_type: str,
+    topic: str,
+    context: str | None,
+    include_hashtags: bool,
+    max_length: int | None,
+    safety: Safety,
+    sentiment_of: Callable[[str], float],
+    rng: random.Random,
+) -> list[Written]:
+    """Candidates in the creator's voice, best first (none when nothing passed safety)."""
+    cap, measure, sentences = CAPS[content_type]
+    limit = min(cap, max_length) if max_length else cap
+    about = topic_words(topic) | (topic_words(context) if context else set())
+    tags = " ".join(f"#{t}" for t in hashtags_for(topic, style)) if include_hashtags else ""
+    body_limit = max(limit - measure(tags) - 1, 10) if tags else limit
+    seen: set[str] = set()
+    found: list[tuple[float, Written]] = []
+    stream = voice.texts(rng, about=about)
+    for _ in range(CANDIDATES):
+        parts: list[str] = []
+        while len(parts) < sentences:
+            sentence = next(stream)
+            if measure(" ".join([*parts, sentence])) > body_limit and parts:
+                break
+            parts.append(sentence)
+        text = fit(" ".join(parts), body_limit, measure)
+        if content_type == "title":
+            text = text.rstrip(".!?… ")
+        if tags:
+            text = f"{text} {tags}"
+        if not text or text in seen or not _safe(text, safety, sentiment_of):
+            continue
+        seen.add(text)
+        written = _described(text, sentiment_of)
+        relevance = len(about & {t.lower().lstrip("#") for t in tokens(text)})
+        found.append((relevance + measure(text) / limit, written))
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return [written for _, written in found]
+
+
+def _safe(text: str, safety: Safety, sentiment_of: Callable[[str], float]) -> bool:
+    lowered = text.lower()
+    if any(topic.lower() in lowered for topic in safety.avoided_topics if topic.strip()):
+        return False
+    if sentiment_of(text) < safety.negativity_threshold:
+        return False
+    return safety.toxicity is None or safety.toxicity(text) < safety.toxicity_threshold
+
+
+def _described(text: str, sentiment_of: Callable[[str], float]) -> Written:
+    words = [t for t in tokens(text) if t[:1].isalnum()]
+    shouting = sum(1 for w in words if len(w) > 2 and w.isupper())
+    energy = (text.count("!") + len(EMOJI.findall(text)) + shouting) / max(len(words), 1)
+    sentiment = sentiment_of(text)
+    return Written(
+        text=text,
+        sentiment=round(sentiment, 3),
+        energy=round(min(energy * 2, 1.0), 3),
+        controversy=round(max(-sentiment, 0.0), 3),
+    )

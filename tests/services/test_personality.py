@@ -1,0 +1,160 @@
+"""The AI personality, offline: it learns only the creator's own words, keeps a style
+profile, writes tweets, captions, titles, descriptions and replies in that vocabulary within
+each platform's cap, filters unsafe output, and waits for a person's review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from support import SyncASGIClient, Tenant, set_settings
+from wavestack.services.content_queue import x_length
+from wavestack.services.personality.style import tokens
+
+CREATOR = [
+    "LETS GOOO chat, ranked grind tonight 🔥",
+    "ranked grind never stops! gg ez",
+    "who is ready for ranked tonight? lets gooo 🔥",
+    "clutch or kick, that is the rule. gg ez",
+    "I can't believe that clutch lol",
+    "tonight we grind ranked until diamond 💎",
+    "new clip is up, go watch it and tell me what you think",
+    "diamond by friday or I eat my headset 💎",
+    "that clutch was pure skill, not luck! gg ez",
+    "stream starts at 8, bring snacks and good vibes 🔥",
+    "chat you are the best, seriously, thank you for the support",
+    "one more game, then we grind the new map together",
+    "the new map is wild, so many clutch spots",
+    "good vibes only in this chat, let's keep it that way",
+    "we hit diamond! thank you chat, lets gooo 💎🔥",
+]
+VIEWERS = ["banana pancakes forever", "subscribe to my channel xyz"]
+
+
+def learn(api: SyncASGIClient, tenant: Tenant, lines: list[str], role: str = "creator") -> Any:
+    content = [{"role": role, "message": line} for line in lines]
+    response = api.post(
+        "/api/v1/learn",
+        headers=tenant.headers,
+        json={"data_type": "chat", "content": content, "source": "twitch"},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def generate(api: SyncASGIClient, tenant: Tenant, **body: Any) -> Any:
+    return api.post("/api/v1/generate", headers=tenant.headers, json=body)
+
+
+def words_of(text: str) -> set[str]:
+    return {t.lower() for t in tokens(text) if t[:1].isalnum()}
+
+
+CREATOR_WORDS = set().union(*(words_of(line) for line in CREATOR))
+
+
+def test_only_the_creators_words_are_learned(api: SyncASGIClient, tenant: Tenant) -> None:
+    mixed = [{"role": "creator", "message": m} for m in CREATOR] + [
+        {"role": "viewer", "message": m} for m in VIEWERS
+    ]
+    learned = api.post(
+        "/api/v1/learn", headers=tenant.headers, json={"data_type": "chat", "content": mixed}
+    ).json()
+    assert (learned["learned"], learned["skipped"]) == (len(CREATOR), 2)
+    style = api.get("/api/v1/profile", headers=tenant.headers).json()["style"]
+    assert {"ranked", "grind", "clutch", "diamond"} <= set(style["vocabulary"])
+    assert "banana" not in style["vocabulary"]
+    assert {"gg ez", "lets gooo", "ranked grind"} <= set(style["catchphrases"])
+    assert style["emoji"][:2] == ["🔥", "💎"]
+    assert style["samples"] == len(CREATOR)
+    assert 0 < learned["profile"]["confidence"] < 0.1  # 15 samples: hardly known yet
+
+
+def test_content_is_written_in_the_creators_words_within_caps(
+    api: SyncASGIClient, tenant: Tenant
+) -> None:
+    assert generate(api, tenant, contentType="tweet", topic="ranked").status_code == 409
+    learn(api, tenant, CREATOR)
+    learn(api, tenant, VIEWERS, role="viewer")
+    tweet = generate(
+        api, tenant, contentType="tweet", topic="ranked", options={"includeHashtags": True}
+    )
+    assert tweet.status_code == 200, tweet.text
+    made = tweet.json()
+    assert made["status"] == "pending"
+    assert made["provider"] == "style-model"
+    assert 0 < made["confidence"] <= 0.6  # the offline voice says it is only that
+    body, _, tags = made["content"].partition(" #")
+    assert words_of(body) <= CREATOR_WORDS
+    assert "ranked" in f"#{tags}"
+    assert x_length(made["content"]) <= 280
+    assert set(made["metadata"]) == {"sentiment", "energy", "controversyScore"}
+    for text in made["alternatives"]:
+        assert words_of(text.split(" #")[0]) <= CREATOR_WORDS
+    for content_type, cap in (("title", 100), ("caption", 2200), ("reply", 500)):
+        written = generate(api, tenant, contentType=content_type, topic="clutch").json()
+        assert len(written["content"]) <= cap
+        assert words_of(written["content"]) <= CREATOR_WORDS
+    short = generate(api, tenant, contentType="description", topic="map", options={"maxLength": 40})
+    assert len(short.json()["content"].encode()) <= 40
+
+
+def test_unsafe_output_is_never_offered(api: SyncASGIClient, tenant: Tenant) -> None:
+    learn(api, tenant, CREATOR)
+    patched = api.patch(
+        "/api/v1/profile",
+        headers=tenant.headers,
+        json={"avoidedTopics": ["clutch", "ranked", "diamond", "grind", "chat", "map", "gg"]},
+    )
+    assert patched.status_code == 200
+    for _ in range(3):
+        made = generate(api, tenant, contentType="tweet", topic="stream")
+        if made.status_code == 200:
+            text = made.json()["content"].lower()
+            assert not any(w in text for w in ("clutch", "ranked", "diamond", "grind"))
+
+
+def test_too_negative_or_toxic_output_is_refused(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    learn(api, tenant, ["I hate this awful game, it is terrible and I am miserable."] * 5)
+    gloomy = generate(api, tenant, contentType="tweet", topic="game")
+    assert gloomy.status_code == 422  # every candidate under the -0.5 negativity threshold
+    assert "safety filters" in gloomy.text
+
+    learn(api, other_tenant, ["you are all stupid idiots and morons, shut up"] * 5)
+    api.patch("/api/v1/profile", headers=other_tenant.headers, json={"negativityThreshold": -1})
+    toxic = generate(api, other_tenant, contentType="tweet", topic="chat")
+    assert toxic.status_code == 422  # the auto-mod toxicity check stops it
+
+
+def test_review_approves_to_the_autoposter_or_rejects_with_feedback(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_settings(monkeypatch, "AUTOPOSTER", {"PLATFORMS": "local"})
+    learn(api, tenant, CREATOR)
+    tweet = generate(api, tenant, contentType="tweet", topic="ranked").json()
+    title = generate(api, tenant, contentType="title", topic="clutch").json()
+    pending = api.get("/api/v1/generations?status=pending", headers=tenant.headers).json()
+    assert {g["id"] for g in pending["items"]} == {tweet["id"], title["id"]}
+    assert api.get("/api/queue", headers=tenant.headers).json()["total"] == 0  # not yet
+    url = f"/api/v1/generations/{tweet['id']}"
+    assert api.post(f"{url}/approve", headers=other_tenant.headers).status_code == 404
+    approved = api.post(f"{url}/approve", headers=tenant.headers).json()
+    assert approved["status"] == "approved"
+    draft = api.get(f"/api/autoposter/drafts/{approved['draftId']}", headers=tenant.headers).json()
+    assert (draft["source"], draft["status"], draft["text"]) == ("ai", "approved", tweet["content"])
+    queued = api.get(f"/api/queue/{draft['queueItemId']}", headers=tenant.headers).json()
+    assert queued["caption"] == tweet["content"]
+    assert api.post(f"{url}/approve", headers=tenant.headers).json() == approved  # once
+
+    no = f"/api/v1/generations/{title['id']}"
+    rejected = api.post(f"{no}/reject", headers=tenant.headers, json={"feedback": "too loud"})
+    assert (rejected.json()["status"], rejected.json()["feedback"]) == ("rejected", "too loud")
+    assert api.post(f"{no}/approve", headers=tenant.headers).status_code == 409
+
+    api.patch("/api/v1/profile", headers=tenant.headers, json={"reviewRequired": False})
+    direct = generate(api, tenant, contentType="tweet", topic="diamond").json()
+    assert direct["status"] == "approved"
+    assert direct["draftId"] is not None  # review is off: straight to the autoposter
