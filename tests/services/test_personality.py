@@ -158,3 +158,31 @@ def test_review_approves_to_the_autoposter_or_rejects_with_feedback(
     direct = generate(api, tenant, contentType="tweet", topic="diamond").json()
     assert direct["status"] == "approved"
     assert direct["draftId"] is not None  # review is off: straight to the autoposter
+
+
+def test_chat_answers_in_the_creators_voice(api: SyncASGIClient, tenant: Tenant) -> None:
+    ask = {"userId": "viewer-1", "message": "when does the stream start?"}
+    assert api.post("/api/v1/chat", headers=tenant.headers, json=ask).status_code == 409
+    conversation = [
+        {"role": "viewer", "message": "what rank are you right now?"},
+        {"role": "creator", "message": "diamond by friday or I eat my headset 💎"},
+        {"role": "viewer", "message": "what time does the stream start today?"},
+        {"role": "creator", "message": "stream starts at 8, bring snacks and good vibes 🔥"},
+    ]
+    api.post("/api/v1/learn", headers=tenant.headers, json={"content": conversation})
+    learn(api, tenant, CREATOR)
+
+    answer = api.post("/api/v1/chat", headers=tenant.headers, json=ask).json()
+    assert answer["provider"] == "past-replies"
+    assert answer["response"] == "stream starts at 8, bring snacks and good vibes 🔥"
+    assert answer["personalityScore"] == 1.0
+    assert answer["memoryUsed"] == [
+        "what time does the stream start today? -> stream starts at 8, bring snacks and good "
+        "vibes 🔥"
+    ]
+    unlike = {"userId": "viewer-2", "message": "thoughts on the new map and clutch plays?"}
+    made_up = api.post("/api/v1/chat", headers=tenant.headers, json=unlike).json()
+    assert made_up["provider"] == "style-model"
+    assert words_of(made_up["response"]) <= CREATOR_WORDS | {"8"}
+    assert 0 < made_up["confidence"] < answer["confidence"]  # a guess says it is one
+    assert len(made_up["response"]) <= 500

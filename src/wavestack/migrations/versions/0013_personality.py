@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("org_id", sa.String(length=36), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("prompt", sa.Text(), nullable=True),
         sa.Column("data_type", sa.String(length=32), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),

@@ -18,6 +18,8 @@ from wavestack.services.auto_mod import ToxicityModel, bundled_model
 from wavestack.services.autoposter import AutoposterSettings
 from wavestack.services.personality import service
 from wavestack.services.personality.schemas import (
+    ChatRequest,
+    ChatResponse,
     Feedback,
     GenerateRequest,
     GenerationRead,
@@ -58,6 +60,27 @@ async def learn(
             org_id=caller.org_id,
             data=data,
             settings=PersonalitySettings(),
+        )
+    )
+
+
+@router.post("/chat", response_model=ChatResponse)
+async def chat(
+    request: Request,
+    data: Annotated[ChatRequest, Body()],
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+) -> Response:
+    """Answer a message in the creator's voice (offline: their past replies, else the
+    style model); `confidence` says which answered."""
+    return json_response(
+        await run_in_threadpool(
+            service.chat,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            data=data,
+            voices=VOICES,
+            settings=PersonalitySettings(),
+            toxicity=_toxicity().score,
         )
     )
 

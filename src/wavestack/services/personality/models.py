@@ -23,6 +23,7 @@ class Sample(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     org_id: Mapped[str] = mapped_column(String(36))
     text: Mapped[str] = mapped_column(Text)
+    prompt: Mapped[str | None] = mapped_column(Text)  # the message it answered, if any
     data_type: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(64))
     weight: Mapped[float] = mapped_column(Float, default=1.0)

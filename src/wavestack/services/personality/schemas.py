@@ -122,6 +122,31 @@ class GenerationRead(ApiModel):
     created_at: datetime
 
 
+class ChatContext(ApiInput):
+    """Where the message was said."""
+
+    platform: str | None = Field(None, max_length=32)
+    channel: str | None = Field(None, max_length=200)
+
+
+class ChatRequest(ApiInput):
+    """A message to answer in the creator's voice."""
+
+    user_id: str = Field(min_length=1, max_length=200)
+    message: str = Field(min_length=1, max_length=2000)
+    context: ChatContext | None = None
+
+
+class ChatResponse(ApiModel):
+    """The answer, and which path gave it."""
+
+    response: str
+    confidence: float = Field(description="How sure the answer is; the offline paths stay low.")
+    personality_score: float = Field(description="Share of the answer's words the creator uses.")
+    memory_used: list[str] = Field(description="Past replies of the creator's it drew on.")
+    provider: str = Field(description='"past-replies" or "style-model" offline.')
+
+
 class Feedback(ApiInput):
     """Why content is rejected (learned from later)."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -19,8 +20,11 @@ from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services import autoposter
 from wavestack.services.personality.models import Generation, Profile, Sample
+from wavestack.services.personality.recall import PastReplies
 from wavestack.services.personality.schemas import (
     CREATOR_ROLES,
+    ChatRequest,
+    ChatResponse,
     GenerateRequest,
     GenerationRead,
     GenerationStatus,
@@ -32,12 +36,17 @@ from wavestack.services.personality.schemas import (
     StyleRead,
 )
 from wavestack.services.personality.settings import PersonalitySettings
-from wavestack.services.personality.style import MarkovVoice, StyleProfile, profile_of
-from wavestack.services.personality.writer import Safety, write
+from wavestack.services.personality.style import MarkovVoice, StyleProfile, profile_of, words_of
+from wavestack.services.personality.writer import Safety, safe, write
 
 STYLE_MODEL = "style-model"
+PAST_REPLIES = "past-replies"
 # The offline voice repeats the creator's words; a language model would do more with them.
 STYLE_MODEL_CEILING = 0.6
+PAST_REPLY_CEILING = 0.8  # the creator's own answer to a like question
+RECALL_AT = 0.35  # how alike a past question must be for its answer to be reused
+NOTHING_LEARNED = "nothing learned yet: post samples of the creator's writing to /api/v1/learn"
+UNSAFE = "nothing in the creator's voice passed the safety filters for this topic"
 
 
 @cache
@@ -56,14 +65,24 @@ def learn(
     uow: UnitOfWork, *, org_id: str, data: LearnRequest, settings: PersonalitySettings
 ) -> LearnResult:
     """Keep the creator's own samples (other people's are skipped, never learned) and
-    rebuild the style profile from the newest of them."""
-    mine = [m.message for m in data.content if m.role.lower() in CREATOR_ROLES]
+    rebuild the style profile from the newest of them. A creator's message that follows
+    someone else's is kept as the answer to it: the words are still only the creator's,
+    the other message only finds them again."""
+    mine: list[tuple[str, str | None]] = []
+    asked: str | None = None
+    for message in data.content:
+        if message.role.lower() in CREATOR_ROLES:
+            mine.append((message.message, asked))
+            asked = None
+        else:
+            asked = message.message
     with uow:
-        for message in mine:
+        for text, prompt in mine:
             uow.session.add(
                 Sample(
                     org_id=org_id,
-                    text=message,
+                    text=text,
+                    prompt=prompt,
                     data_type=data.data_type,
                     source=data.source,
                     weight=data.weight,
@@ -140,22 +159,42 @@ def update_profile(
         return _read(profile, settings)
 
 
+@dataclass(frozen=True)
+class Voice:
+    """What the offline paths write from: the word chain, the past replies, the words."""
+
+    chain: MarkovVoice
+    replies: PastReplies
+    words: frozenset[str]
+
+
 class Voices:
-    """Each organization's style model, built from its samples when they change (building
-    reads up to `style_samples` texts; reusing it makes generating cheap)."""
+    """Each organization's offline voice, built from its samples when they change (building
+    reads up to `style_samples` of them; reusing it makes answering cheap)."""
 
     def __init__(self) -> None:
-        self._built: dict[str, tuple[int, MarkovVoice]] = {}
+        self._built: dict[str, tuple[int, Voice]] = {}
         self._lock = threading.Lock()
 
-    def of(self, uow: UnitOfWork, org_id: str, settings: PersonalitySettings) -> MarkovVoice:
+    def of(self, uow: UnitOfWork, org_id: str, settings: PersonalitySettings) -> Voice:
         """The organization's voice as of its samples now."""
         count = _sample_count(uow, org_id)
         with self._lock:
             known = self._built.get(org_id)
         if known is not None and known[0] == count:
             return known[1]
-        voice = MarkovVoice(list(reversed(_texts(uow, org_id, settings.style_samples))))
+        rows = uow.session.execute(
+            select(Sample.text, Sample.prompt)
+            .where(Sample.org_id == org_id)
+            .order_by(Sample.created_at.desc())
+            .limit(settings.style_samples)
+        ).all()
+        texts = [text for text, _ in reversed(rows)]
+        voice = Voice(
+            chain=MarkovVoice(texts),
+            replies=PastReplies([(prompt, text) for text, prompt in rows if prompt]),
+            words=frozenset(word for text in texts for word in words_of(text)),
+        )
         with self._lock:
             self._built[org_id] = (count, voice)
         return voice
@@ -178,11 +217,9 @@ def generate(
     turned review off)."""
     with uow:
         profile = uow.session.get(Profile, org_id)
-        voice = voices.of(uow, org_id, settings)
+        voice = voices.of(uow, org_id, settings).chain
         if voice.empty:
-            raise Conflict(
-                "nothing learned yet: post samples of the creator's writing to /api/v1/learn"
-            )
+            raise Conflict(NOTHING_LEARNED)
         read = _read(profile, settings)
         found = write(
             voice,
@@ -192,19 +229,12 @@ def generate(
             context=data.context,
             include_hashtags=data.options.include_hashtags,
             max_length=data.options.max_length,
-            safety=Safety(
-                avoided_topics=read.settings.avoided_topics,
-                negativity_threshold=read.settings.negativity_threshold,
-                toxicity=toxicity,
-                toxicity_threshold=settings.toxicity_threshold,
-            ),
+            safety=_safety(read, settings, toxicity),
             sentiment_of=sentiment,
             rng=rng or random.Random(),  # noqa: S311 - variety, not secrecy
         )
         if not found:
-            raise ValidationFailed(
-                "nothing in the creator's voice passed the safety filters for this topic"
-            )
+            raise ValidationFailed(UNSAFE)
         best = found[0]
         generation = Generation(
             org_id=org_id,
@@ -237,6 +267,72 @@ def generate(
             ).id
         uow.commit()
         return GenerationRead.model_validate(generation)
+
+
+def _safety(
+    read: ProfileRead, settings: PersonalitySettings, toxicity: Callable[[str], float] | None
+) -> Safety:
+    return Safety(
+        avoided_topics=read.settings.avoided_topics,
+        negativity_threshold=read.settings.negativity_threshold,
+        toxicity=toxicity,
+        toxicity_threshold=settings.toxicity_threshold,
+    )
+
+
+def chat(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    data: ChatRequest,
+    voices: Voices,
+    settings: PersonalitySettings,
+    toxicity: Callable[[str], float] | None,
+    rng: random.Random | None = None,
+) -> ChatResponse:
+    """Answer a message in the creator's voice, offline: the creator's own past reply to
+    the most similar message when one is close enough, else a sentence of the style model
+    about the message's words. The confidence says which, and how sure."""
+    with uow:
+        profile = uow.session.get(Profile, org_id)
+        voice = voices.of(uow, org_id, settings)
+        if voice.chain.empty:
+            raise Conflict(NOTHING_LEARNED)
+        read = _read(profile, settings)
+        style = StyleProfile.from_json(profile.style if profile else {})
+        safety = _safety(read, settings, toxicity)
+    for recalled in voice.replies.best(data.message):
+        if recalled.similarity >= RECALL_AT and safe(recalled.reply, safety, sentiment):
+            return ChatResponse(
+                response=recalled.reply,
+                confidence=round(read.confidence * recalled.similarity * PAST_REPLY_CEILING, 3),
+                personality_score=1.0,
+                memory_used=[f"{recalled.answered} -> {recalled.reply}"],
+                provider=PAST_REPLIES,
+            )
+    found = write(
+        voice.chain,
+        style,
+        content_type="reply",
+        topic=data.message,
+        context=None,
+        include_hashtags=False,
+        max_length=None,
+        safety=safety,
+        sentiment_of=sentiment,
+        rng=rng or random.Random(),  # noqa: S311 - variety, not secrecy
+    )
+    if not found:
+        raise ValidationFailed(UNSAFE)
+    answer = found[0].text
+    used = words_of(answer)
+    return ChatResponse(
+        response=answer,
+        confidence=round(read.confidence * STYLE_MODEL_CEILING / 2, 3),
+        personality_score=round(len(used & voice.words) / max(len(used), 1), 3),
+        memory_used=[],
+        provider=STYLE_MODEL,
+    )
 
 
 def list_generations(

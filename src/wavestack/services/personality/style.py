@@ -83,6 +83,11 @@ def _is_word(token: str) -> bool:
     return token[:1].isalnum() or token[:1] in "#@"
 
 
+def words_of(text: str) -> set[str]:
+    """The text's words, lowercased (no hashtags, mentions, links, emoji or punctuation)."""
+    return {t.lower() for t in tokens(text) if t[:1].isalnum() and not t.startswith("http")}
+
+
 def detokenize(words: Iterable[str]) -> str:
     """Tokens back to text: no space before punctuation or a contraction's tail."""
     out, before = "", ""

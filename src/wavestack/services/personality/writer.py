@@ -103,17 +103,18 @@ def write(
             text = text.rstrip(".!?… ")
         if tags:
             text = f"{text} {tags}"
-        if not text or text in seen or not _safe(text, safety, sentiment_of):
+        if not text or text in seen or not safe(text, safety, sentiment_of):
             continue
         seen.add(text)
-        written = _described(text, sentiment_of)
+        written = described(text, sentiment_of)
         relevance = len(about & {t.lower().lstrip("#") for t in tokens(text)})
         found.append((relevance + measure(text) / limit, written))
     found.sort(key=lambda pair: pair[0], reverse=True)
     return [written for _, written in found]
 
 
-def _safe(text: str, safety: Safety, sentiment_of: Callable[[str], float]) -> bool:
+def safe(text: str, safety: Safety, sentiment_of: Callable[[str], float]) -> bool:
+    """Whether a text passes the safety filters."""
     lowered = text.lower()
     if any(topic.lower() in lowered for topic in safety.avoided_topics if topic.strip()):
         return False
@@ -122,7 +123,8 @@ def _safe(text: str, safety: Safety, sentiment_of: Callable[[str], float]) -> bo
     return safety.toxicity is None or safety.toxicity(text) < safety.toxicity_threshold
 
 
-def _described(text: str, sentiment_of: Callable[[str], float]) -> Written:
+def described(text: str, sentiment_of: Callable[[str], float]) -> Written:
+    """A text with its sentiment, energy and controversy."""
     words = [t for t in tokens(text) if t[:1].isalnum()]
     shouting = sum(1 for w in words if len(w) > 2 and w.isupper())
     energy = (text.count("!") + len(EMOJI.findall(text)) + shouting) / max(len(words), 1)
