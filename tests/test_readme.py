@@ -7,6 +7,7 @@ from pathlib import Path
 from wavestack.kernel.config import HighlightSettings, RateLimits, Settings
 from wavestack.providers.discord import DiscordSettings
 from wavestack.providers.linkedin import LinkedInSettings
+from wavestack.providers.llm import LLMSettings
 from wavestack.providers.meta import MetaSettings
 from wavestack.providers.obs import ObsSettings
 from wavestack.providers.streamelements import StreamElementsSettings
@@ -50,6 +51,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_META_{name.upper()}" for name in MetaSettings.model_fields]
     names += [f"WAVESTACK_AUTOPOSTER_{name.upper()}" for name in AutoposterSettings.model_fields]
     names += [f"WAVESTACK_PERSONALITY_{name.upper()}" for name in PersonalitySettings.model_fields]
+    names += [f"WAVESTACK_LLM_{name.upper()}" for name in LLMSettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

@@ -4,10 +4,13 @@ each platform's cap, filters unsafe output, and waits for a person's review."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from fakes.http import served
+from fakes.llm import FakeLLM
 from support import SyncASGIClient, Tenant, set_settings
 from wavestack.services.content_queue import x_length
 from wavestack.services.personality.style import tokens
@@ -186,3 +189,65 @@ def test_chat_answers_in_the_creators_voice(api: SyncASGIClient, tenant: Tenant)
     assert words_of(made_up["response"]) <= CREATOR_WORDS | {"8"}
     assert 0 < made_up["confidence"] < answer["confidence"]  # a guess says it is one
     assert len(made_up["response"]) <= 500
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
+    """An OpenAI-compatible model, configured as the personality's language model."""
+    fake = FakeLLM(answer="ranked grind tonight, who is ready? lets gooo 🔥")
+    with served(fake.handle) as base:
+        set_settings(
+            monkeypatch,
+            "LLM",
+            {
+                "PROVIDERS": "openai",
+                "OPENAI_URL": f"{base}/v1",
+                "OPENAI_API_KEY": "sk-test",
+                "TIMEOUT_SECONDS": "5",
+            },
+        )
+        yield fake
+
+
+def test_a_language_model_writes_in_the_learned_voice(
+    model: FakeLLM, api: SyncASGIClient, tenant: Tenant
+) -> None:
+    learn(api, tenant, CREATOR)
+    made = generate(api, tenant, contentType="tweet", topic="ranked").json()
+    assert (made["provider"], made["content"]) == ("openai", model.answer)
+    assert made["confidence"] >= 0.5  # a model answered
+    sent = model.requests[-1]["messages"]
+    assert "gg ez" in sent[0]["content"]  # shown the creator's catchphrases
+    assert "diamond by friday or I eat my headset 💎" in sent[0]["content"]  # and examples
+    assert "ranked" in sent[1]["content"]
+    report = api.get("/api/v1/usage", headers=tenant.headers).json()["items"]
+    assert [(u["provider"], u["calls"]) for u in report] == [("openai", 1)]
+    assert report[0]["inputTokens"] > 0
+    assert report[0]["outputTokens"] == len(model.answer.split())
+
+    conversation = [
+        {"role": "viewer", "message": "what time does the stream start today?"},
+        {"role": "creator", "message": "stream starts at 8, bring snacks and good vibes 🔥"},
+    ]
+    api.post("/api/v1/learn", headers=tenant.headers, json={"content": conversation})
+    ask = {"userId": "viewer-1", "message": "when does the stream start?"}
+    answer = api.post("/api/v1/chat", headers=tenant.headers, json=ask).json()
+    assert answer["provider"] == "openai"
+    assert answer["memoryUsed"] == [
+        "what time does the stream start today? -> stream starts at 8, bring snacks and good "
+        "vibes 🔥"
+    ]
+    assert "stream starts at 8" in model.requests[-1]["messages"][1]["content"]
+
+
+def test_without_a_safe_answer_from_the_model_the_offline_voice_answers(
+    model: FakeLLM, api: SyncASGIClient, tenant: Tenant
+) -> None:
+    learn(api, tenant, CREATOR)
+    model.fail_next = 10  # down, past the SDK's retry
+    down = generate(api, tenant, contentType="tweet", topic="ranked").json()
+    assert down["provider"] == "style-model"
+    model.fail_next, model.answer = 0, "you are all stupid idiots and morons"
+    toxic = generate(api, tenant, contentType="tweet", topic="ranked").json()
+    assert toxic["provider"] == "style-model"  # the model's text did not pass
+    assert "idiots" not in toxic["content"]

@@ -14,12 +14,22 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import Conflict, ValidationFailed
-from wavestack.kernel.queries import get_for_org, read_for_org, read_page
+from wavestack.kernel.logging import get_logger
+from wavestack.kernel.queries import (
+    get_for_org,
+    insert_new_returning,
+    read_for_org,
+    read_page,
+    table_of,
+)
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.providers.llm import LLM, Completion, LLMError, Message
 from wavestack.services import autoposter
-from wavestack.services.personality.models import Generation, Profile, Sample
+from wavestack.services.personality.models import Generation, Profile, Sample, Usage
+from wavestack.services.personality.prompts import conversation
 from wavestack.services.personality.recall import PastReplies
 from wavestack.services.personality.schemas import (
     CREATOR_ROLES,
@@ -34,12 +44,26 @@ from wavestack.services.personality.schemas import (
     ProfileSettings,
     ProfileUpdate,
     StyleRead,
+    UsageRead,
+    UsageReport,
 )
 from wavestack.services.personality.settings import PersonalitySettings
 from wavestack.services.personality.style import MarkovVoice, StyleProfile, profile_of, words_of
-from wavestack.services.personality.writer import Safety, safe, write
+from wavestack.services.personality.writer import (
+    Safety,
+    Written,
+    described,
+    fit,
+    limit_of,
+    safe,
+    tags_for,
+    write,
+)
 
+log = get_logger(__name__)
 STYLE_MODEL = "style-model"
+EXAMPLES = 12  # of the creator's own texts shown to a language model
+LLM_FLOOR, LLM_SPAN = 0.5, 0.4  # a model answering: 0.5, up to 0.9 as the voice is known
 PAST_REPLIES = "past-replies"
 # The offline voice repeats the creator's words; a language model would do more with them.
 STYLE_MODEL_CEILING = 0.6
@@ -211,6 +235,8 @@ def generate(
     now: datetime,
     every: timedelta,
     platforms: list[str],
+    llm: LLM | None = None,
+    max_tokens: int = 400,
     rng: random.Random | None = None,
 ) -> GenerationRead:
     """Write content in the creator's voice; it waits for review (unless the organization
@@ -221,18 +247,30 @@ def generate(
         if voice.empty:
             raise Conflict(NOTHING_LEARNED)
         read = _read(profile, settings)
+        style = StyleProfile.from_json(profile.style if profile else {})
+        safety = _safety(read, settings, toxicity)
         found = write(
             voice,
-            StyleProfile.from_json(profile.style if profile else {}),
+            style,
             content_type=data.content_type,
             topic=data.topic,
             context=data.context,
             include_hashtags=data.options.include_hashtags,
             max_length=data.options.max_length,
-            safety=_safety(read, settings, toxicity),
+            safety=safety,
             sentiment_of=sentiment,
             rng=rng or random.Random(),  # noqa: S311 - variety, not secrecy
         )
+        provider, confidence = STYLE_MODEL, round(read.confidence * STYLE_MODEL_CEILING, 3)
+        modelled = (
+            _modelled(uow, org_id, llm, style, data, safety, settings, max_tokens)
+            if llm is not None
+            else None
+        )
+        if modelled is not None:
+            written, provider = modelled
+            found = [written, *found]
+            confidence = round(LLM_FLOOR + LLM_SPAN * read.confidence, 3)
         if not found:
             raise ValidationFailed(UNSAFE)
         best = found[0]
@@ -247,8 +285,8 @@ def generate(
                 "energy": best.energy,
                 "controversy_score": best.controversy,
             },
-            provider=STYLE_MODEL,
-            confidence=round(read.confidence * STYLE_MODEL_CEILING, 3),
+            provider=provider,
+            confidence=confidence,
             status="pending" if read.settings.review_required else "approved",
         )
         uow.session.add(generation)
@@ -267,6 +305,78 @@ def generate(
             ).id
         uow.commit()
         return GenerationRead.model_validate(generation)
+
+
+def _modelled(
+    uow: UnitOfWork,
+    org_id: str,
+    llm: LLM,
+    style: StyleProfile,
+    data: GenerateRequest,
+    safety: Safety,
+    settings: PersonalitySettings,
+    max_tokens: int,
+) -> tuple[Written, str] | None:
+    """The language model's content, fitted to the cap and checked like the offline
+    voice's; None when no model answered or what it wrote did not pass."""
+    limit, measure = limit_of(data.content_type, data.options.max_length)
+    tags = tags_for(data.topic, style, data.options.include_hashtags)
+    examples = _texts(uow, org_id, EXAMPLES)
+    talk = conversation(style, examples, data.content_type, data.topic, data.context, limit, tags)
+    completion = _ask(uow, org_id, llm, talk, max_tokens)
+    if completion is None:
+        return None
+    text = fit(_clean(completion.text), limit, measure)
+    if not text or not safe(text, safety, sentiment):
+        log.info("the language model's content did not pass", provider=completion.provider)
+        return None
+    return described(text, sentiment), completion.provider
+
+
+def _ask(
+    uow: UnitOfWork, org_id: str, llm: LLM, talk: list[Message], max_tokens: int
+) -> Completion | None:
+    """The model's answer, its tokens counted for the organization; None when every
+    provider failed (the offline voice answers then)."""
+    try:
+        completion = llm.complete(talk, max_tokens=max_tokens, temperature=0.8)
+    except LLMError as exc:
+        log.warning("no language model answered; the offline voice does", error=str(exc))
+        return None
+    _count(uow, org_id, completion)
+    return completion
+
+
+def _count(uow: UnitOfWork, org_id: str, completion: Completion) -> None:
+    key = {"org_id": org_id, "day": utcnow().date().isoformat(), "provider": completion.provider}
+    insert_new_returning(
+        uow.session,
+        table_of(Usage),
+        [{**key, "calls": 0, "input_tokens": 0, "output_tokens": 0}],
+        ["org_id"],
+    )
+    row = uow.session.get(Usage, (key["org_id"], key["day"], key["provider"]), with_for_update=True)
+    if row is not None:
+        row.calls += 1
+        row.input_tokens += completion.input_tokens
+        row.output_tokens += completion.output_tokens
+
+
+def _clean(text: str) -> str:
+    """A model's answer without the quotes or label it may wrap the text in."""
+    text = text.strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return text
+
+
+def usage(uow: UnitOfWork, *, org_id: str) -> UsageReport:
+    """Language model calls and tokens per day and provider, newest first."""
+    with uow:
+        rows = uow.session.scalars(
+            select(Usage).where(Usage.org_id == org_id).order_by(Usage.day.desc(), Usage.provider)
+        )
+        return UsageReport(items=[UsageRead.model_validate(row) for row in rows])
 
 
 def _safety(
@@ -288,11 +398,14 @@ def chat(
     voices: Voices,
     settings: PersonalitySettings,
     toxicity: Callable[[str], float] | None,
+    llm: LLM | None = None,
+    max_tokens: int = 400,
     rng: random.Random | None = None,
 ) -> ChatResponse:
-    """Answer a message in the creator's voice, offline: the creator's own past reply to
-    the most similar message when one is close enough, else a sentence of the style model
-    about the message's words. The confidence says which, and how sure."""
+    """Answer a message in the creator's voice. With a language model: it answers, shown
+    the creator's style, examples and their past replies to like messages. Offline (or when
+    no model answered): the creator's own past reply to the most similar message when one
+    is close enough, else a sentence of the style model. The confidence says which."""
     with uow:
         profile = uow.session.get(Profile, org_id)
         voice = voices.of(uow, org_id, settings)
@@ -301,13 +414,27 @@ def chat(
         read = _read(profile, settings)
         style = StyleProfile.from_json(profile.style if profile else {})
         safety = _safety(read, settings, toxicity)
-    for recalled in voice.replies.best(data.message):
-        if recalled.similarity >= RECALL_AT and safe(recalled.reply, safety, sentiment):
+        recalled = voice.replies.best(data.message)
+        memory = [f"{r.answered} -> {r.reply}" for r in recalled if r.similarity >= RECALL_AT]
+        if llm is not None:
+            answered = _modelled_reply(uow, org_id, llm, style, data, memory, safety, max_tokens)
+            uow.commit()
+            if answered is not None:
+                text, provider = answered
+                return ChatResponse(
+                    response=text,
+                    confidence=round(LLM_FLOOR + LLM_SPAN * read.confidence, 3),
+                    personality_score=_personality(text, voice.words),
+                    memory_used=memory,
+                    provider=provider,
+                )
+    for past in recalled:
+        if past.similarity >= RECALL_AT and safe(past.reply, safety, sentiment):
             return ChatResponse(
-                response=recalled.reply,
-                confidence=round(read.confidence * recalled.similarity * PAST_REPLY_CEILING, 3),
+                response=past.reply,
+                confidence=round(read.confidence * past.similarity * PAST_REPLY_CEILING, 3),
                 personality_score=1.0,
-                memory_used=[f"{recalled.answered} -> {recalled.reply}"],
+                memory_used=[f"{past.answered} -> {past.reply}"],
                 provider=PAST_REPLIES,
             )
     found = write(
@@ -325,14 +452,45 @@ def chat(
     if not found:
         raise ValidationFailed(UNSAFE)
     answer = found[0].text
-    used = words_of(answer)
     return ChatResponse(
         response=answer,
         confidence=round(read.confidence * STYLE_MODEL_CEILING / 2, 3),
-        personality_score=round(len(used & voice.words) / max(len(used), 1), 3),
+        personality_score=_personality(answer, voice.words),
         memory_used=[],
         provider=STYLE_MODEL,
     )
+
+
+def _modelled_reply(
+    uow: UnitOfWork,
+    org_id: str,
+    llm: LLM,
+    style: StyleProfile,
+    data: ChatRequest,
+    memory: list[str],
+    safety: Safety,
+    max_tokens: int,
+) -> tuple[str, str] | None:
+    limit, measure = limit_of("reply", None)
+    context = data.message
+    if memory:
+        context += " (Their past replies to like messages: " + " | ".join(memory) + ")"
+    talk = conversation(
+        style, _texts(uow, org_id, EXAMPLES), "reply", data.message, context, limit, ""
+    )
+    completion = _ask(uow, org_id, llm, talk, max_tokens)
+    if completion is None:
+        return None
+    text = fit(_clean(completion.text), limit, measure)
+    if not text or not safe(text, safety, sentiment):
+        return None
+    return text, completion.provider
+
+
+def _personality(text: str, words: frozenset[str]) -> float:
+    """Share of a text's words that the creator uses."""
+    used = words_of(text)
+    return round(len(used & words) / max(len(used), 1), 3)
 
 
 def list_generations(

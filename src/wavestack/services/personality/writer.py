@@ -56,6 +56,17 @@ def fit(text: str, limit: int, measure: Measure) -> str:
     return " ".join(words) if words else text[:limit]
 
 
+def limit_of(content_type: str, max_length: int | None) -> tuple[int, Measure]:
+    """How long content of this type may be, and how its platform measures it."""
+    cap, measure, _ = CAPS[content_type]
+    return (min(cap, max_length) if max_length else cap), measure
+
+
+def tags_for(topic: str, style: StyleProfile, include: bool) -> str:
+    """The hashtags to end with, as text (none unless asked for)."""
+    return " ".join(f"#{t}" for t in hashtags_for(topic, style)) if include else ""
+
+
 def topic_words(topic: str) -> set[str]:
     """The words of a topic worth looking for."""
     return {t.lower().lstrip("#") for t in tokens(topic) if t[:1].isalnum() or t[:1] == "#"}
@@ -83,10 +94,10 @@ def write(
     rng: random.Random,
 ) -> list[Written]:
     """Candidates in the creator's voice, best first (none when nothing passed safety)."""
-    cap, measure, sentences = CAPS[content_type]
-    limit = min(cap, max_length) if max_length else cap
+    sentences = CAPS[content_type][2]
+    limit, measure = limit_of(content_type, max_length)
     about = topic_words(topic) | (topic_words(context) if context else set())
-    tags = " ".join(f"#{t}" for t in hashtags_for(topic, style)) if include_hashtags else ""
+    tags = tags_for(topic, style, include_hashtags)
     body_limit = max(limit - measure(tags) - 1, 10) if tags else limit
     seen: set[str] = set()
     found: list[tuple[float, Written]] = []
