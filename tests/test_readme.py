@@ -21,6 +21,7 @@ from wavestack.providers.youtube import YouTubeSettings
 from wavestack.services.auto_mod import ModerationSettings
 from wavestack.services.autoposter import AutoposterSettings
 from wavestack.services.bots import BotSettings
+from wavestack.services.llm_gateway import GatewaySettings
 from wavestack.services.personality import PersonalitySettings
 from wavestack.services.publishing import PublishingSettings
 
@@ -52,6 +53,7 @@ def test_every_setting_is_documented() -> None:
     names += [f"WAVESTACK_AUTOPOSTER_{name.upper()}" for name in AutoposterSettings.model_fields]
     names += [f"WAVESTACK_PERSONALITY_{name.upper()}" for name in PersonalitySettings.model_fields]
     names += [f"WAVESTACK_LLM_{name.upper()}" for name in LLMSettings.model_fields]
+    names += [f"WAVESTACK_LLM_GATEWAY_{name.upper()}" for name in GatewaySettings.model_fields]
     missing = [name for name in names if f"`{name}`" not in README]
     assert missing == []
 

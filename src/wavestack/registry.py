@@ -18,6 +18,7 @@ from wavestack.services.cms import api as cms_api
 from wavestack.services.cms import handlers as cms_handlers
 from wavestack.services.connections import api as connections_api
 from wavestack.services.content_queue import api as queue_api
+from wavestack.services.llm_gateway import api as llm_gateway_api
 from wavestack.services.personality import api as personality_api
 from wavestack.services.publishing import api as publishing_api
 from wavestack.services.publishing import handlers as publishing_handlers
@@ -47,6 +48,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("clipper", router=clipper_api.router, install=clipper_handlers.install),
     ServiceSpec("connections", router=connections_api.router),
     ServiceSpec("content_queue", router=queue_api.router),
+    ServiceSpec("llm_gateway", router=llm_gateway_api.router),
     ServiceSpec("personality", router=personality_api.router),
     ServiceSpec("publishing", router=publishing_api.router, install=publishing_handlers.install),
     ServiceSpec("social_ingest", router=social_ingest_api.router),

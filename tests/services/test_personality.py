@@ -220,7 +220,7 @@ def test_a_language_model_writes_in_the_learned_voice(
     assert "gg ez" in sent[0]["content"]  # shown the creator's catchphrases
     assert "diamond by friday or I eat my headset 💎" in sent[0]["content"]  # and examples
     assert "ranked" in sent[1]["content"]
-    report = api.get("/api/v1/usage", headers=tenant.headers).json()["items"]
+    report = api.get("/api/v1/llm/usage", headers=tenant.headers).json()["items"]
     assert [(u["provider"], u["calls"]) for u in report] == [("openai", 1)]
     assert report[0]["inputTokens"] > 0
     assert report[0]["outputTokens"] == len(model.answer.split())

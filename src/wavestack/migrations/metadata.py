@@ -12,6 +12,7 @@ from wavestack.services.clipper import models as clipper_models  # noqa: F401
 from wavestack.services.cms import models as cms_models  # noqa: F401
 from wavestack.services.connections import models as connections_models  # noqa: F401
 from wavestack.services.content_queue import models as queue_models  # noqa: F401
+from wavestack.services.llm_gateway import models as llm_gateway_models  # noqa: F401
 from wavestack.services.personality import models as personality_models  # noqa: F401
 from wavestack.services.publishing import models as publishing_models  # noqa: F401
 from wavestack.services.social_ingest import models as social_ingest_models  # noqa: F401

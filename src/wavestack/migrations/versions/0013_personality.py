@@ -1,4 +1,5 @@
-"""AI personality: the creator's samples, the style profile, generated content for review
+"""AI personality: the creator's samples, the style profile, generated content for review;
+language model use per organization (the gateway)
 
 Revision ID: 0013
 Revises: 0012
@@ -46,14 +47,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("org_id", name=op.f("pk_personality_profiles")),
     )
     op.create_table(
-        "personality_usage",
+        "llm_usage",
         sa.Column("org_id", sa.String(length=36), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
         sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("calls", sa.Integer(), nullable=False),
         sa.Column("input_tokens", sa.Integer(), nullable=False),
         sa.Column("output_tokens", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("org_id", "day", "provider", name=op.f("pk_personality_usage")),
+        sa.PrimaryKeyConstraint("org_id", "day", "provider", name=op.f("pk_llm_usage")),
     )
     op.create_table(
         "personality_generations",
@@ -86,7 +87,7 @@ def downgrade() -> None:
     """Downgrade schema."""
     op.drop_index("ix_personality_generations_org_status", table_name="personality_generations")
     op.drop_table("personality_generations")
-    op.drop_table("personality_usage")
+    op.drop_table("llm_usage")
     op.drop_table("personality_profiles")
     op.drop_index("ix_personality_samples_org_created", table_name="personality_samples")
     op.drop_table("personality_samples")

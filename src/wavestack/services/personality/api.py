@@ -14,7 +14,7 @@ from wavestack.kernel.auth import Principal
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.web import PageLimit, PageOffset, json_response
-from wavestack.providers.llm import LLM, LLMSettings
+from wavestack.services import llm_gateway
 from wavestack.services.auto_mod import ToxicityModel, bundled_model
 from wavestack.services.autoposter import AutoposterSettings
 from wavestack.services.personality import service
@@ -29,7 +29,6 @@ from wavestack.services.personality.schemas import (
     LearnResult,
     ProfileRead,
     ProfileUpdate,
-    UsageReport,
 )
 from wavestack.services.personality.settings import PersonalitySettings
 
@@ -40,19 +39,6 @@ VOICES = service.Voices()
 @cache
 def _toxicity() -> ToxicityModel:
     return bundled_model()
-
-
-def _llm() -> tuple[LLM | None, int]:
-    """The configured language models (None: offline only) and their token budget."""
-    settings = LLMSettings()
-    return _chain(settings.model_dump_json()), settings.max_tokens
-
-
-@cache
-def _chain(configured: str) -> LLM | None:
-    # One chain (and its SDK clients with their connection pools) per configuration.
-    chain = LLMSettings.model_validate_json(configured).chain()
-    return chain if chain.providers else None
 
 
 def _cadence() -> tuple[timedelta, list[str]]:
@@ -87,7 +73,7 @@ async def chat(
 ) -> Response:
     """Answer a message in the creator's voice (offline: their past replies, else the
     style model); `confidence` says which answered."""
-    llm, max_tokens = _llm()
+    llm, max_tokens = llm_gateway.configured()
     return json_response(
         await run_in_threadpool(
             service.chat,
@@ -148,7 +134,7 @@ async def generate(
     """Write a tweet, caption, description, title or reply in the creator's voice, within
     the platform's cap; it waits for review."""
     every, platforms = _cadence()
-    llm, max_tokens = _llm()
+    llm, max_tokens = llm_gateway.configured()
     return json_response(
         await run_in_threadpool(
             service.generate,
@@ -163,18 +149,6 @@ async def generate(
             platforms=platforms,
             llm=llm,
             max_tokens=max_tokens,
-        )
-    )
-
-
-@router.get("/usage", response_model=UsageReport)
-async def usage(
-    request: Request, caller: Annotated[Principal, Depends(require("ai:read"))]
-) -> Response:
-    """Language model calls and tokens per day and provider, newest first."""
-    return json_response(
-        await call_db(
-            request, service.usage, container_of(request).uow(write=False), org_id=caller.org_id
         )
     )
 

@@ -41,19 +41,6 @@ class Profile(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Usage(Base):
-    """Language model use per organization, provider and day: calls and tokens."""
-
-    __tablename__ = "personality_usage"
-
-    org_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
-    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
-    calls: Mapped[int] = mapped_column(default=0)
-    input_tokens: Mapped[int] = mapped_column(default=0)
-    output_tokens: Mapped[int] = mapped_column(default=0)
-
-
 class Generation(Base):
     """Content the personality wrote, waiting for (or past) a person's review."""
 

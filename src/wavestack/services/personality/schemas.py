@@ -147,22 +147,6 @@ class ChatResponse(ApiModel):
     provider: str = Field(description='"past-replies" or "style-model" offline.')
 
 
-class UsageRead(ApiModel):
-    """Language model use of one provider on one day."""
-
-    day: str
-    provider: str
-    calls: int
-    input_tokens: int
-    output_tokens: int
-
-
-class UsageReport(ApiModel):
-    """Language model use, newest day first."""
-
-    items: list[UsageRead]
-
-
 class Feedback(ApiInput):
     """Why content is rejected (learned from later)."""
 

@@ -14,21 +14,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import Conflict, ValidationFailed
 from wavestack.kernel.logging import get_logger
-from wavestack.kernel.queries import (
-    get_for_org,
-    insert_new_returning,
-    read_for_org,
-    read_page,
-    table_of,
-)
+from wavestack.kernel.queries import get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.providers.llm import LLM, Completion, LLMError, Message
-from wavestack.services import autoposter
-from wavestack.services.personality.models import Generation, Profile, Sample, Usage
+from wavestack.services import autoposter, llm_gateway
+from wavestack.services.personality.models import Generation, Profile, Sample
 from wavestack.services.personality.prompts import conversation
 from wavestack.services.personality.recall import PastReplies
 from wavestack.services.personality.schemas import (
@@ -44,8 +37,6 @@ from wavestack.services.personality.schemas import (
     ProfileSettings,
     ProfileUpdate,
     StyleRead,
-    UsageRead,
-    UsageReport,
 )
 from wavestack.services.personality.settings import PersonalitySettings
 from wavestack.services.personality.style import MarkovVoice, StyleProfile, profile_of, words_of
@@ -336,30 +327,17 @@ def _modelled(
 def _ask(
     uow: UnitOfWork, org_id: str, llm: LLM, talk: list[Message], max_tokens: int
 ) -> Completion | None:
-    """The model's answer, its tokens counted for the organization; None when every
-    provider failed (the offline voice answers then)."""
+    """The model's answer through the gateway (tokens counted and capped per organization);
+    None when no provider answered or the day's tokens are spent (the offline voice answers
+    then)."""
     try:
-        completion = llm.complete(talk, max_tokens=max_tokens, temperature=0.8)
-    except LLMError as exc:
+        answer, _ = llm_gateway.complete(
+            uow, org_id=org_id, llm=llm, messages=talk, max_tokens=max_tokens, temperature=0.8
+        )
+    except (LLMError, llm_gateway.OverBudget) as exc:
         log.warning("no language model answered; the offline voice does", error=str(exc))
         return None
-    _count(uow, org_id, completion)
-    return completion
-
-
-def _count(uow: UnitOfWork, org_id: str, completion: Completion) -> None:
-    key = {"org_id": org_id, "day": utcnow().date().isoformat(), "provider": completion.provider}
-    insert_new_returning(
-        uow.session,
-        table_of(Usage),
-        [{**key, "calls": 0, "input_tokens": 0, "output_tokens": 0}],
-        ["org_id"],
-    )
-    row = uow.session.get(Usage, (key["org_id"], key["day"], key["provider"]), with_for_update=True)
-    if row is not None:
-        row.calls += 1
-        row.input_tokens += completion.input_tokens
-        row.output_tokens += completion.output_tokens
+    return answer
 
 
 def _clean(text: str) -> str:
@@ -368,15 +346,6 @@ def _clean(text: str) -> str:
     if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
     return text
-
-
-def usage(uow: UnitOfWork, *, org_id: str) -> UsageReport:
-    """Language model calls and tokens per day and provider, newest first."""
-    with uow:
-        rows = uow.session.scalars(
-            select(Usage).where(Usage.org_id == org_id).order_by(Usage.day.desc(), Usage.provider)
-        )
-        return UsageReport(items=[UsageRead.model_validate(row) for row in rows])
 
 
 def _safety(
