@@ -156,6 +156,7 @@ class MarkovVoice:
     def __init__(self, texts: list[str]) -> None:
         self._next: dict[tuple[str, str], Counter[str]] = {}
         self._starts: list[tuple[str, str]] = []
+        self._likely: list[frozenset[str]] | None = None
         for text in texts:
             for sentence in sentences(text):
                 chain = [START, START, *sentence, END]
@@ -168,13 +169,34 @@ class MarkovVoice:
         """Whether there is nothing to write from."""
         return not self._starts
 
-    def sentence(self, rng: random.Random, *, about: set[str], max_tokens: int = 60) -> list[str]:
-        """A sentence, starting where the creator began one that mentions a word of `about`
-        when there is such a start."""
-        starts = [s for s in self._starts if s[1].lower().lstrip("#") in about] or [
-            s for s in self._starts if self._mentions(s, about)
-        ]
-        state = rng.choice(starts or self._starts)
+    def starts_about(self, about: set[str]) -> list[tuple[str, str]]:
+        """Where the creator began sentences that mention a word of `about` (first word,
+        else on the likeliest path of a few words); all starts when none does."""
+        first = [s for s in self._starts if s[1].lower().lstrip("#") in about]
+        if first or not about:
+            return first or self._starts
+        if self._likely is None:
+            self._likely = [self._path_words(start) for start in self._starts]
+        later = [s for s, words in zip(self._starts, self._likely, strict=True) if words & about]
+        return later or self._starts
+
+    def _path_words(self, start: tuple[str, str]) -> frozenset[str]:
+        # The words on a start's likeliest path, a few steps long (worked out once).
+        state, seen = start, set()
+        for _ in range(8):
+            choices = self._next.get(state)
+            if not choices:
+                break
+            token = max(choices, key=choices.__getitem__)
+            seen.add(token.lower().lstrip("#"))
+            state = (state[1], token)
+        return frozenset(seen)
+
+    def sentence(
+        self, rng: random.Random, *, starts: list[tuple[str, str]], max_tokens: int = 60
+    ) -> list[str]:
+        """A sentence from one of `starts`, each next word one the creator wrote there."""
+        state = rng.choice(starts)
         out = [state[1]]
         while len(out) < max_tokens:
             choices = self._next.get(state)
@@ -187,20 +209,8 @@ class MarkovVoice:
             state = (state[1], token)
         return out
 
-    def _mentions(self, start: tuple[str, str], about: set[str]) -> bool:
-        # A start whose sentence reaches a topic word within a few steps on its likeliest path.
-        state = start
-        for _ in range(8):
-            choices = self._next.get(state)
-            if not choices:
-                return False
-            token = choices.most_common(1)[0][0]
-            if token.lower().lstrip("#") in about:
-                return True
-            state = (state[1], token)
-        return False
-
     def texts(self, rng: random.Random, *, about: set[str]) -> Iterator[str]:
-        """Endless sentences in the creator's voice."""
+        """Endless sentences in the creator's voice, about `about` where they can be."""
+        starts = self.starts_about(about)
         while True:
-            yield detokenize(self.sentence(rng, about=about))
+            yield detokenize(self.sentence(rng, starts=starts))

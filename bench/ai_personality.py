@@ -1,0 +1,148 @@
+"""The AI personality's offline voice: how long learning, generating and answering take.
+
+Builds a creator corpus of `--samples` chat lines (a seeded mix of a streamer's words,
+catchphrases and emoji, a third of them answers to a viewer's question), learns it through
+the service in batches, then times `--runs` generations of each content type and as many
+chat answers (half close to a past question, half not): p50, p95 and max in milliseconds.
+The first generation after learning builds the style model; it is reported apart (cold).
+
+    python bench/ai_personality.py [--samples 5000] [--runs 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from wavestack.bootstrap import bootstrap
+from wavestack.kernel.clock import utcnow
+from wavestack.kernel.config import Settings
+from wavestack.migrations.runner import upgrade
+from wavestack.services import auth
+from wavestack.services.auto_mod import bundled_model
+from wavestack.services.personality import service
+from wavestack.services.personality.schemas import (
+    ChatRequest,
+    GenerateRequest,
+    LearnMessage,
+    LearnRequest,
+)
+from wavestack.services.personality.settings import PersonalitySettings
+
+WORDS = (  # noqa: SIM905 - a word list
+    "ranked grind tonight clutch diamond map squad chat stream clip vibes snacks headset "
+    "friday game win loss carry team boss raid loot build patch meta aim rotate push hold "
+    "lobby queue season rank climb warmup highlight replay"
+).split()
+PHRASES = ["lets gooo", "gg ez", "no way", "chat you are the best", "one more game"]
+EMOJI = ["🔥", "💎", "😂", "🎮", ""]
+QUESTIONS = [
+    "what rank are you",
+    "when is stream",
+    "what game next",
+    "best loadout for",
+    "tips for",
+]
+
+
+def corpus(count: int, rng: random.Random) -> list[LearnMessage]:
+    """A creator's lines, some answering a viewer's question."""
+    lines: list[LearnMessage] = []
+    for n in range(count):
+        words = rng.sample(WORDS, rng.randint(4, 12))
+        if rng.random() < 0.4:
+            words.insert(rng.randint(0, len(words)), rng.choice(PHRASES))
+        text = " ".join(words) + rng.choice(["!", ".", "?", ""]) + " " + rng.choice(EMOJI)
+        if n % 3 == 0:
+            question = f"{rng.choice(QUESTIONS)} {rng.choice(WORDS)}?"
+            lines.append(LearnMessage(role="viewer", message=question))
+        lines.append(LearnMessage(role="creator", message=text.strip()))
+    return lines
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50, p95 and max, in milliseconds."""
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    settings = PersonalitySettings()
+    toxicity = bundled_model().score
+    with tempfile.TemporaryDirectory() as tmp:
+        container = bootstrap(
+            Settings(data_dir=Path(tmp), log_level="WARNING", env="test"), namespace="bench-ai"
+        )
+        upgrade(container.db.engine)
+        org = auth.create_organization(container.uow(), auth.OrganizationCreate(name="bench"))
+        lines = corpus(args.samples, rng)
+        started = time.perf_counter()
+        for first in range(0, len(lines), 1000):
+            batch = LearnRequest(data_type="chat", content=lines[first : first + 1000])
+            service.learn(container.uow(), org_id=org.id, data=batch, settings=settings)
+        learned = time.perf_counter() - started
+        voices = service.Voices()
+
+        def generate(kind: str) -> float:
+            begin = time.perf_counter()
+            service.generate(
+                container.uow(),
+                org_id=org.id,
+                data=GenerateRequest(content_type=kind, topic=rng.choice(WORDS)),  # type: ignore[arg-type]
+                voices=voices,
+                settings=settings,
+                toxicity=toxicity,
+                now=utcnow(),
+                every=timedelta(hours=4),
+                platforms=["x"],
+                rng=rng,
+            )
+            return time.perf_counter() - begin
+
+        cold = generate("tweet")
+        result: dict[str, object] = {
+            "samples": args.samples,
+            "runs": args.runs,
+            "learn_s": round(learned, 2),
+            "first_generation_ms": round(cold * 1000, 1),
+        }
+        for kind in ("tweet", "caption", "title", "description"):
+            result[kind] = percentiles([generate(kind) for _ in range(args.runs)])
+        asked = []
+        for n in range(args.runs):
+            message = (
+                f"{rng.choice(QUESTIONS)} {rng.choice(WORDS)}?" if n % 2 else "hello there friend"
+            )
+            begin = time.perf_counter()
+            service.chat(
+                container.uow(),
+                org_id=org.id,
+                data=ChatRequest(user_id="bench", message=message),
+                voices=voices,
+                settings=settings,
+                toxicity=toxicity,
+                rng=rng,
+            )
+            asked.append(time.perf_counter() - begin)
+        result["chat"] = percentiles(asked)
+        container.close()
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
