@@ -5,8 +5,10 @@ catchphrases and emoji, a third of them answers to a viewer's question), learns 
 the service in batches, then times `--runs` generations of each content type and as many
 chat answers (half close to a past question, half not): p50, p95 and max in milliseconds.
 The first generation after learning builds the style model; it is reported apart (cold).
+Then `--memories` memories are stored and `--runs` recalls timed (the first builds the
+organization's vector index from the database: reported apart).
 
-    python bench/ai_personality.py [--samples 5000] [--runs 200]
+    python bench/ai_personality.py [--samples 5000] [--runs 200] [--memories 100000]
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from wavestack.bootstrap import bootstrap
 from wavestack.kernel.clock import utcnow
@@ -26,7 +29,8 @@ from wavestack.kernel.config import Settings
 from wavestack.migrations.runner import upgrade
 from wavestack.services import auth
 from wavestack.services.auto_mod import bundled_model
-from wavestack.services.personality import service
+from wavestack.services.personality import memory, service
+from wavestack.services.personality.models import Memory
 from wavestack.services.personality.schemas import (
     ChatRequest,
     GenerateRequest,
@@ -34,6 +38,7 @@ from wavestack.services.personality.schemas import (
     LearnRequest,
 )
 from wavestack.services.personality.settings import PersonalitySettings
+from wavestack.services.personality.vectors import embed, to_bytes
 
 WORDS = (  # noqa: SIM905 - a word list
     "ranked grind tonight clutch diamond map squad chat stream clip vibes snacks headset "
@@ -76,10 +81,64 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+def recall_timings(
+    container: Any, org_id: str, count: int, runs: int, rng: random.Random
+) -> dict[str, object]:
+    """Store `count` memories (in bulk), then time `runs` recalls."""
+    started = time.perf_counter()
+    table = Memory.__table__
+    with container.db.engine.begin() as conn:
+        for first in range(0, count, 5000):
+            rows = []
+            for n in range(first, min(first + 5000, count)):
+                text = " ".join(rng.sample(WORDS, 6)) + f" memory {n}"
+                kind = memory.kind_of(text)
+                rows.append(
+                    {
+                        "id": f"m{n:08d}",
+                        "org_id": org_id,
+                        "text": text,
+                        "kind": kind,
+                        "importance": memory.importance_of(text, kind),
+                        "vector": to_bytes(embed(text)),
+                        "access_count": 0,
+                        "last_accessed_at": utcnow(),
+                        "created_at": utcnow(),
+                    }
+                )
+            conn.execute(table.insert(), rows)
+    stored = time.perf_counter() - started
+    indexes = memory.MemoryIndexes()
+    weights = memory.weights_of(PersonalitySettings())
+
+    def recall() -> float:
+        query = " ".join(rng.sample(WORDS, 3))
+        begin = time.perf_counter()
+        memory.recall(
+            container.uow(),
+            org_id=org_id,
+            query=query,
+            limit=5,
+            indexes=indexes,
+            weights=weights,
+            now=utcnow(),
+        )
+        return time.perf_counter() - begin
+
+    cold = recall()
+    return {
+        "memories": count,
+        "memories_stored_s": round(stored, 1),
+        "first_recall_ms": round(cold * 1000, 1),
+        "recall": percentiles([recall() for _ in range(runs)]),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--memories", type=int, default=100_000)
     args = parser.parse_args()
     rng = random.Random(7)
     settings = PersonalitySettings()
@@ -140,6 +199,7 @@ def main() -> None:
             )
             asked.append(time.perf_counter() - begin)
         result["chat"] = percentiles(asked)
+        result |= recall_timings(container, org.id, args.memories, args.runs, rng)
         container.close()
     print(json.dumps(result, indent=2))
 

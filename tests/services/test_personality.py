@@ -228,6 +228,7 @@ def test_a_language_model_writes_in_the_learned_voice(
     conversation = [
         {"role": "viewer", "message": "what time does the stream start today?"},
         {"role": "creator", "message": "stream starts at 8, bring snacks and good vibes 🔥"},
+        {"role": "creator", "message": "I always stream from my favorite chair"},  # memorable
     ]
     api.post("/api/v1/learn", headers=tenant.headers, json={"content": conversation})
     ask = {"userId": "viewer-1", "message": "when does the stream start?"}
@@ -235,7 +236,8 @@ def test_a_language_model_writes_in_the_learned_voice(
     assert answer["provider"] == "openai"
     assert answer["memoryUsed"] == [
         "what time does the stream start today? -> stream starts at 8, bring snacks and good "
-        "vibes 🔥"
+        "vibes 🔥",
+        "I always stream from my favorite chair",  # learned as a memory, recalled
     ]
     assert "stream starts at 8" in model.requests[-1]["messages"][1]["content"]
 

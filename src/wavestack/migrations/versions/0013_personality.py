@@ -47,6 +47,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("org_id", name=op.f("pk_personality_profiles")),
     )
     op.create_table(
+        "personality_memories",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("importance", sa.Integer(), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.Column("access_count", sa.Integer(), nullable=False),
+        sa.Column("last_accessed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_personality_memories")),
+    )
+    op.create_index(
+        "ix_personality_memories_org_created",
+        "personality_memories",
+        ["org_id", "created_at"],
+        unique=False,
+    )
+    op.create_table(
         "llm_usage",
         sa.Column("org_id", sa.String(length=36), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
@@ -88,6 +107,8 @@ def downgrade() -> None:
     op.drop_index("ix_personality_generations_org_status", table_name="personality_generations")
     op.drop_table("personality_generations")
     op.drop_table("llm_usage")
+    op.drop_index("ix_personality_memories_org_created", table_name="personality_memories")
+    op.drop_table("personality_memories")
     op.drop_table("personality_profiles")
     op.drop_index("ix_personality_samples_org_created", table_name="personality_samples")
     op.drop_table("personality_samples")

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from wavestack.deps import call_db, container_of, require
@@ -17,7 +17,7 @@ from wavestack.kernel.web import PageLimit, PageOffset, json_response
 from wavestack.services import llm_gateway
 from wavestack.services.auto_mod import ToxicityModel, bundled_model
 from wavestack.services.autoposter import AutoposterSettings
-from wavestack.services.personality import service
+from wavestack.services.personality import memory, service
 from wavestack.services.personality.schemas import (
     ChatRequest,
     ChatResponse,
@@ -25,8 +25,12 @@ from wavestack.services.personality.schemas import (
     GenerateRequest,
     GenerationRead,
     GenerationStatus,
+    Housekeeping,
     LearnRequest,
     LearnResult,
+    MemoryCreate,
+    MemoryHits,
+    MemoryRead,
     ProfileRead,
     ProfileUpdate,
 )
@@ -34,6 +38,7 @@ from wavestack.services.personality.settings import PersonalitySettings
 
 router = APIRouter(prefix="/api/v1", tags=["personality"])
 VOICES = service.Voices()
+MEMORIES = memory.MemoryIndexes()
 
 
 @cache
@@ -85,8 +90,99 @@ async def chat(
             toxicity=_toxicity().score,
             llm=llm,
             max_tokens=max_tokens,
+            memories=MEMORIES,
         )
     )
+
+
+@router.post("/memory", response_model=MemoryRead, status_code=201)
+async def remember(
+    request: Request,
+    data: Annotated[MemoryCreate, Body()],
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+) -> Response:
+    """Keep a memory about the creator (kind and importance worked out if not given)."""
+    made = await call_db(
+        request,
+        memory.remember,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        text=data.text,
+        kind=data.kind,
+        importance=data.importance,
+    )
+    return json_response(made, status_code=201)
+
+
+@router.get("/memory", response_model=MemoryHits)
+async def recall(
+    request: Request,
+    caller: Annotated[Principal, Depends(require("ai:read"))],
+    query: Annotated[str, Query(min_length=1, max_length=2000)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> Response:
+    """The memories that best answer `query`: relevance, importance and recency, weighed."""
+    hits = await run_in_threadpool(
+        memory.recall,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        query=query,
+        limit=limit,
+        indexes=MEMORIES,
+        weights=memory.weights_of(PersonalitySettings()),
+        now=utcnow(),
+    )
+    return json_response(MemoryHits(items=hits))
+
+
+@router.delete("/memory/{memory_id}", status_code=204)
+async def forget(
+    request: Request,
+    memory_id: str,
+    caller: Annotated[Principal, Depends(require("ai:write"))],
+) -> Response:
+    """Forget one memory."""
+    await call_db(
+        request,
+        memory.forget,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        memory_id=memory_id,
+        indexes=MEMORIES,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/memory/consolidate", response_model=Housekeeping)
+async def consolidate(
+    request: Request, caller: Annotated[Principal, Depends(require("ai:write"))]
+) -> Response:
+    """Merge memories that say nearly the same."""
+    merged = await run_in_threadpool(
+        memory.consolidate,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        indexes=MEMORIES,
+        similarity=PersonalitySettings().duplicate_similarity,
+    )
+    return json_response(Housekeeping(merged=merged))
+
+
+@router.post("/memory/prune", response_model=Housekeeping)
+async def prune(
+    request: Request, caller: Annotated[Principal, Depends(require("ai:write"))]
+) -> Response:
+    """Forget what was unimportant, rarely used and old."""
+    pruned = await call_db(
+        request,
+        memory.prune,
+        container_of(request).uow(),
+        org_id=caller.org_id,
+        now=utcnow(),
+        indexes=MEMORIES,
+        settings=PersonalitySettings(),
+    )
+    return json_response(Housekeeping(pruned=pruned))
 
 
 @router.get("/profile", response_model=ProfileRead)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Index, String, Text, text
+from sqlalchemy import Float, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wavestack.kernel.clock import utcnow
@@ -61,4 +61,22 @@ class Generation(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]
     draft_id: Mapped[str | None] = mapped_column(String(36))  # the autoposter's, for a tweet
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Memory(Base):
+    """Something worth remembering about the creator, with how much it matters and when it
+    was last of use; its vector is the embedding of its text."""
+
+    __tablename__ = "personality_memories"
+    __table_args__ = (Index("ix_personality_memories_org_created", "org_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # fact, preference, event, relationship, other
+    importance: Mapped[int]  # 1 to 10
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    access_count: Mapped[int] = mapped_column(default=0)
+    last_accessed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

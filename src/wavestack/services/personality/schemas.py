@@ -10,6 +10,7 @@ from pydantic import Field
 from wavestack.kernel.schemas import ApiInput, ApiModel
 
 ContentType = Literal["tweet", "caption", "description", "title", "reply"]
+MemoryKind = Literal["fact", "preference", "event", "relationship", "other"]
 GenerationStatus = Literal["pending", "approved", "rejected"]
 # Whose words a sample is: only the creator's own are learned.
 CREATOR_ROLES = frozenset({"creator", "self"})
@@ -145,6 +146,47 @@ class ChatResponse(ApiModel):
     personality_score: float = Field(description="Share of the answer's words the creator uses.")
     memory_used: list[str] = Field(description="Past replies of the creator's it drew on.")
     provider: str = Field(description='"past-replies" or "style-model" offline.')
+
+
+class MemoryCreate(ApiInput):
+    """Something to remember; kind and importance are worked out when not given."""
+
+    text: str = Field(min_length=1, max_length=5000)
+    kind: MemoryKind | None = None
+    importance: int | None = Field(None, ge=1, le=10)
+
+
+class MemoryRead(ApiModel):
+    """A memory."""
+
+    id: str
+    text: str
+    kind: MemoryKind
+    importance: int
+    access_count: int
+    last_accessed_at: datetime
+    created_at: datetime
+
+
+class MemoryHit(ApiModel):
+    """A memory recalled for a question, and why."""
+
+    memory: MemoryRead
+    score: float = Field(description="Recency, importance and relevance, weighed.")
+    relevance: float = Field(description="Cosine similarity of wording, -1 to 1.")
+
+
+class MemoryHits(ApiModel):
+    """Memories recalled, best first."""
+
+    items: list[MemoryHit]
+
+
+class Housekeeping(ApiModel):
+    """What a consolidation or a pruning did."""
+
+    merged: int = 0
+    pruned: int = 0
 
 
 class Feedback(ApiInput):

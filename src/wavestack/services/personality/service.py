@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import Conflict, ValidationFailed
 from wavestack.kernel.logging import get_logger
 from wavestack.kernel.queries import get_for_org, read_for_org, read_page
@@ -21,6 +22,7 @@ from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.providers.llm import LLM, Completion, LLMError, Message
 from wavestack.services import autoposter, llm_gateway
+from wavestack.services.personality import memory
 from wavestack.services.personality.models import Generation, Profile, Sample
 from wavestack.services.personality.prompts import conversation
 from wavestack.services.personality.recall import PastReplies
@@ -60,6 +62,8 @@ PAST_REPLIES = "past-replies"
 STYLE_MODEL_CEILING = 0.6
 PAST_REPLY_CEILING = 0.8  # the creator's own answer to a like question
 RECALL_AT = 0.35  # how alike a past question must be for its answer to be reused
+MEMORY_RELEVANT = 0.2  # how alike a memory's wording must be to be shown to a model
+MEMORABLE = 7  # statements this important are kept as memories when learned
 NOTHING_LEARNED = "nothing learned yet: post samples of the creator's writing to /api/v1/learn"
 UNSAFE = "nothing in the creator's voice passed the safety filters for this topic"
 
@@ -92,6 +96,10 @@ def learn(
         else:
             asked = message.message
     with uow:
+        for text, _ in mine:
+            kind = memory.kind_of(text)
+            if kind != "other" and memory.importance_of(text, kind) >= MEMORABLE:
+                memory.remember(uow, org_id=org_id, text=text, kind=kind)
         for text, prompt in mine:
             uow.session.add(
                 Sample(
@@ -369,10 +377,12 @@ def chat(
     toxicity: Callable[[str], float] | None,
     llm: LLM | None = None,
     max_tokens: int = 400,
+    memories: memory.MemoryIndexes | None = None,
     rng: random.Random | None = None,
 ) -> ChatResponse:
     """Answer a message in the creator's voice. With a language model: it answers, shown
-    the creator's style, examples and their past replies to like messages. Offline (or when
+    the creator's style, examples, their past replies to like messages and what is
+    remembered about them that bears on the message. Offline (or when
     no model answered): the creator's own past reply to the most similar message when one
     is close enough, else a sentence of the style model. The confidence says which."""
     with uow:
@@ -384,9 +394,23 @@ def chat(
         style = StyleProfile.from_json(profile.style if profile else {})
         safety = _safety(read, settings, toxicity)
         recalled = voice.replies.best(data.message)
-        memory = [f"{r.answered} -> {r.reply}" for r in recalled if r.similarity >= RECALL_AT]
+        used = [f"{r.answered} -> {r.reply}" for r in recalled if r.similarity >= RECALL_AT]
         if llm is not None:
-            answered = _modelled_reply(uow, org_id, llm, style, data, memory, safety, max_tokens)
+            if memories is not None:
+                used += [
+                    hit.memory.text
+                    for hit in memory.recall(
+                        uow,
+                        org_id=org_id,
+                        query=data.message,
+                        limit=3,
+                        indexes=memories,
+                        weights=memory.weights_of(settings),
+                        now=utcnow(),
+                    )
+                    if hit.relevance >= MEMORY_RELEVANT
+                ]
+            answered = _modelled_reply(uow, org_id, llm, style, data, used, safety, max_tokens)
             uow.commit()
             if answered is not None:
                 text, provider = answered
@@ -394,7 +418,7 @@ def chat(
                     response=text,
                     confidence=round(LLM_FLOOR + LLM_SPAN * read.confidence, 3),
                     personality_score=_personality(text, voice.words),
-                    memory_used=memory,
+                    memory_used=used,
                     provider=provider,
                 )
     for past in recalled:
@@ -443,7 +467,8 @@ def _modelled_reply(
     limit, measure = limit_of("reply", None)
     context = data.message
     if memory:
-        context += " (Their past replies to like messages: " + " | ".join(memory) + ")"
+        context += " (What they said before, and what is known of them: "
+        context += " | ".join(memory) + ")"
     talk = conversation(
         style, _texts(uow, org_id, EXAMPLES), "reply", data.message, context, limit, ""
     )

@@ -22,3 +22,16 @@ class PersonalitySettings(BaseSettings):
     toxicity_threshold: float = Field(
         0.7, gt=0, le=1, description="Generated text scoring this toxic or more is dropped."
     )
+    recency_weight: float = Field(1.0, ge=0, description="Weight of recency in recall.")
+    importance_weight: float = Field(1.0, ge=0, description="Weight of importance in recall.")
+    relevance_weight: float = Field(1.5, ge=0, description="Weight of relevance in recall.")
+    duplicate_similarity: float = Field(
+        0.9, gt=0, le=1, description="Memories at least this alike are merged by consolidation."
+    )
+    memory_retention_days: int = Field(
+        90, ge=1, description="Unimportant, unused memories are forgotten after this long."
+    )
+    keep_importance: int = Field(
+        4, ge=1, le=11, description="Memories this important or more are never pruned."
+    )
+    keep_uses: int = Field(2, ge=1, description="Memories recalled this often are never pruned.")

@@ -1,0 +1,112 @@
+"""Long-term memory: kept with a kind and importance from its wording, recalled by
+relevance weighed with importance and recency (recall@5 on a labelled set), near-duplicates
+merged, the unimportant, unused and old forgotten; each organization's own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from support import SyncASGIClient, Tenant
+from wavestack.bootstrap import Container
+from wavestack.services.personality.memory import importance_of, kind_of
+
+MEMORIES = {
+    "diamond": "I hit diamond rank in Valorant last season after a long grind",
+    "snack": "My favorite stream snack is spicy ramen, always",
+    "duo": "My duo partner Alex plays support and has been with me since day one",
+    "schedule": "I stream every Tuesday, Thursday and Saturday at 8pm",
+    "setup": "I play on a 240hz monitor with a wireless mouse",
+    "charity": "Last month we raised money for the animal shelter charity stream",
+    "game": "I love playing horror games late at night",
+    "pet": "My cat Miso sleeps on the desk during streams",
+    "music": "I never play copyrighted music on stream",
+    "city": "I live in Berlin and moved here three years ago",
+    "coffee": "I drink way too much coffee before long streams",
+    "mouse": "My mouse sensitivity is 800 dpi with 0.35 in game",
+    "team": "I was on a college esports team for two years",
+    "fear": "I hate jump scares even though I play horror games",
+    "goal": "My goal this year is reaching radiant rank",
+}
+QUESTIONS = {
+    "what rank did you reach last season?": "diamond",
+    "what snack do you eat on stream": "snack",
+    "who is your duo partner": "duo",
+    "when do you stream during the week": "schedule",
+    "what monitor do you play on": "setup",
+    "did you do a charity stream": "charity",
+    "what games do you like at night": "game",
+    "do you have a cat": "pet",
+    "why no music on stream": "music",
+    "where do you live": "city",
+    "what mouse sensitivity dpi": "mouse",
+    "were you ever on an esports team": "team",
+    "what is your goal this year": "goal",
+    "how much coffee do you drink": "coffee",
+    "do jump scares get you": "fear",
+}
+
+
+def remember(api: SyncASGIClient, tenant: Tenant, text: str) -> dict[str, str]:
+    made = api.post("/api/v1/memory", headers=tenant.headers, json={"text": text})
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def test_kind_and_importance_come_from_the_wording() -> None:
+    assert kind_of("My duo partner Alex plays support") == "relationship"
+    assert kind_of("My favorite snack is ramen") == "preference"
+    assert kind_of("Last month we did a charity stream") == "event"
+    assert kind_of("I live in Berlin") == "fact"
+    assert importance_of("My favorite snack is ramen, always", "preference") == 10
+    assert importance_of("the sky", "other") == 5
+
+
+def test_recall_finds_the_right_memory(
+    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ids = {key: remember(api, tenant, text)["id"] for key, text in MEMORIES.items()}
+    found = 0
+    for question, key in QUESTIONS.items():
+        hits = api.get(
+            "/api/v1/memory", headers=tenant.headers, params={"query": question, "limit": 5}
+        ).json()["items"]
+        found += ids[key] in [h["memory"]["id"] for h in hits]
+    recall_at_5 = found / len(QUESTIONS)
+    assert recall_at_5 >= 0.8, recall_at_5
+    theirs = api.get(
+        "/api/v1/memory", headers=other_tenant.headers, params={"query": "duo partner"}
+    ).json()
+    assert theirs["items"] == []  # another organization's memories are not there
+    used = api.get("/api/v1/memory", headers=tenant.headers, params={"query": "duo partner"})
+    assert used.json()["items"][0]["memory"]["accessCount"] >= 1
+
+
+def test_consolidation_and_pruning(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    first = remember(api, tenant, "My favorite stream snack is spicy ramen")
+    remember(api, tenant, "my favorite stream snack is spicy ramen!")
+    remember(api, tenant, "I live in Berlin")
+    merged = api.post("/api/v1/memory/consolidate", headers=tenant.headers).json()
+    assert merged == {"merged": 1, "pruned": 0}
+    left = api.get(
+        "/api/v1/memory", headers=tenant.headers, params={"query": "snack ramen", "limit": 10}
+    ).json()["items"]
+    assert [h["memory"]["id"] for h in left if "ramen" in h["memory"]["text"]] == [first["id"]]
+
+    trivial = remember(api, tenant, "the weather was grey")  # other: importance 5
+    low = api.post(
+        "/api/v1/memory", headers=tenant.headers, json={"text": "a passing remark", "importance": 2}
+    ).json()
+    with container.db.engine.begin() as conn:  # both last of use long ago
+        old = datetime.now(UTC) - timedelta(days=120)
+        conn.execute(
+            text("UPDATE personality_memories SET last_accessed_at = :old WHERE id IN (:a, :b)"),
+            {"old": old, "a": trivial["id"], "b": low["id"]},
+        )
+    pruned = api.post("/api/v1/memory/prune", headers=tenant.headers).json()
+    assert pruned == {"merged": 0, "pruned": 1}  # the unimportant one; importance 5 stays
+    assert api.delete(f"/api/v1/memory/{low['id']}", headers=tenant.headers).status_code == 404
+    assert api.delete(f"/api/v1/memory/{trivial['id']}", headers=tenant.headers).status_code == 204
