@@ -71,6 +71,7 @@ def test_only_the_creators_words_are_learned(api: SyncASGIClient, tenant: Tenant
     assert {"gg ez", "lets gooo", "ranked grind"} <= set(style["catchphrases"])
     assert style["emoji"][:2] == ["🔥", "💎"]
     assert style["samples"] == len(CREATOR)
+    assert {"ranked grind", "clutch"} & set(style["topics"])  # what they talk about
     assert 0 < learned["profile"]["confidence"] < 0.1  # 15 samples: hardly known yet
 
 

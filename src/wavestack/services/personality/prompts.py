@@ -22,6 +22,7 @@ def voice(style: StyleProfile, examples: list[str]) -> str:
         f"- words they use a lot: {', '.join(style.vocabulary[:25]) or 'unknown yet'}",
         f"- their catchphrases: {'; '.join(style.catchphrases[:8]) or 'none yet'}",
         f"- emoji they use: {' '.join(style.emoji[:6]) or 'none'}",
+        f"- what they talk about: {', '.join(style.topics[:10]) or 'unknown yet'}",
         f"- about {style.sentence_words:.0f} words per sentence; "
         f"{'formal' if style.formality > 0.5 else 'casual'}; "
         f"{'upbeat' if style.sentiment > 0.2 else 'even'} in tone",

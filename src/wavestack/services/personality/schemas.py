@@ -41,6 +41,7 @@ class StyleRead(ApiModel):
     catchphrases: list[str]
     emoji: list[str]
     hashtags: list[str]
+    topics: list[str]
     sentence_words: float
     exclamation_rate: float
     question_rate: float

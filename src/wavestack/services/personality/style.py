@@ -41,6 +41,7 @@ class StyleProfile:
     catchphrases: list[str] = field(default_factory=list)  # recurring 2-4 word phrases
     emoji: list[str] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # what they talk about (YAKE keywords)
     sentence_words: float = 0.0  # words per sentence, on average
     exclamation_rate: float = 0.0  # sentences ending in "!"
     question_rate: float = 0.0
@@ -102,6 +103,20 @@ def detokenize(words: Iterable[str]) -> str:
     return out
 
 
+TOPIC_TEXTS = 1000  # the newest texts keywords are taken from (YAKE reads them whole)
+
+
+def topics_of(texts: list[str], count: int = 15) -> list[str]:
+    """The keywords of the texts (YAKE: statistical, no model), most telling first."""
+    if not texts:
+        return []
+    import yake  # type: ignore[import-untyped]
+
+    extractor = yake.KeywordExtractor(lan="en", n=2, top=count)
+    found = extractor.extract_keywords("\n".join(texts[:TOPIC_TEXTS]))
+    return [str(keyword) for keyword, _ in found]
+
+
 def profile_of(texts: list[str], sentiment_of: Any = None) -> StyleProfile:
     """The style of a creator's texts. `sentiment_of(text) -> float` scores a text from -1
     to 1 (VADER's compound); without it sentiment stays 0."""
@@ -140,6 +155,7 @@ def profile_of(texts: list[str], sentiment_of: Any = None) -> StyleProfile:
         catchphrases=catchphrases,
         emoji=[e for e, _ in emoji.most_common(10)],
         hashtags=[h for h, _ in hashtags.most_common(10)],
+        topics=topics_of(texts),
         sentence_words=round(len(words) / count, 2),
         exclamation_rate=round(sum(1 for e in ends if "!" in e) / count, 3),
         question_rate=round(sum(1 for e in ends if "?" in e) / count, 3),
