@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from fakes.http import served
 from fakes.llm import FakeLLM
 from support import SyncASGIClient, Tenant, set_settings
+from wavestack.bootstrap import Container
 from wavestack.services.content_queue import x_length
 from wavestack.services.personality.style import tokens
 
@@ -94,8 +96,8 @@ def test_content_is_written_in_the_creators_words_within_caps(
     assert "ranked" in f"#{tags}"
     assert x_length(made["content"]) <= 280
     assert set(made["metadata"]) == {"sentiment", "energy", "controversyScore"}
-    for text in made["alternatives"]:
-        assert words_of(text.split(" #")[0]) <= CREATOR_WORDS
+    for alternative in made["alternatives"]:
+        assert words_of(alternative.split(" #")[0]) <= CREATOR_WORDS
     for content_type, cap in (("title", 100), ("caption", 2200), ("reply", 500)):
         written = generate(api, tenant, contentType=content_type, topic="clutch").json()
         assert len(written["content"]) <= cap
@@ -254,3 +256,30 @@ def test_without_a_safe_answer_from_the_model_the_offline_voice_answers(
     toxic = generate(api, tenant, contentType="tweet", topic="ranked").json()
     assert toxic["provider"] == "style-model"  # the model's text did not pass
     assert "idiots" not in toxic["content"]
+
+
+def test_a_model_sees_the_conversation_so_far(
+    model: FakeLLM,
+    api: SyncASGIClient,
+    container: Container,
+    tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_settings(monkeypatch, "PERSONALITY", {"CONTEXT_WINDOW": "4"})
+    learn(api, tenant, CREATOR)
+    where = {"platform": "twitch", "channel": "wavecreator"}
+    for n in range(3):
+        asked = {"userId": "viewer-1", "message": f"question number {n}", "context": where}
+        assert api.post("/api/v1/chat", headers=tenant.headers, json=asked).status_code == 200
+    last = model.requests[-1]["messages"]
+    assert [m["role"] for m in last] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert [m["content"] for m in last[1:5:2]] == ["question number 0", "question number 1"]
+    other = {"userId": "viewer-2", "message": "hi", "context": where}
+    api.post("/api/v1/chat", headers=tenant.headers, json=other)
+    assert [m["role"] for m in model.requests[-1]["messages"]] == ["system", "user"]  # apart
+    with container.db.engine.connect() as conn:
+        kept = conn.execute(
+            text("SELECT count(*) FROM personality_turns WHERE conversation = :c"),
+            {"c": "twitch:wavecreator:viewer-1"},
+        ).scalar()
+    assert kept == 4  # the window, no more

@@ -66,6 +66,22 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "personality_turns",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("conversation", sa.String(length=300), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_personality_turns")),
+    )
+    op.create_index(
+        "ix_personality_turns_conversation",
+        "personality_turns",
+        ["org_id", "conversation", "created_at"],
+        unique=False,
+    )
+    op.create_table(
         "llm_usage",
         sa.Column("org_id", sa.String(length=36), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
@@ -107,6 +123,8 @@ def downgrade() -> None:
     op.drop_index("ix_personality_generations_org_status", table_name="personality_generations")
     op.drop_table("personality_generations")
     op.drop_table("llm_usage")
+    op.drop_index("ix_personality_turns_conversation", table_name="personality_turns")
+    op.drop_table("personality_turns")
     op.drop_index("ix_personality_memories_org_created", table_name="personality_memories")
     op.drop_table("personality_memories")
     op.drop_table("personality_profiles")

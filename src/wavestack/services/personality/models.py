@@ -80,3 +80,19 @@ class Memory(Base):
     access_count: Mapped[int] = mapped_column(default=0)
     last_accessed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Turn(Base):
+    """One message of a chat conversation, kept for the short-term window."""
+
+    __tablename__ = "personality_turns"
+    __table_args__ = (
+        Index("ix_personality_turns_conversation", "org_id", "conversation", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36))
+    conversation: Mapped[str] = mapped_column(String(300))  # platform:channel:user
+    role: Mapped[str] = mapped_column(String(16))  # user or assistant
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

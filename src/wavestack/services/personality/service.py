@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from wavestack.kernel.clock import utcnow
 from wavestack.kernel.errors import Conflict, ValidationFailed
@@ -23,11 +23,12 @@ from wavestack.kernel.uow import UnitOfWork
 from wavestack.providers.llm import LLM, Completion, LLMError, Message
 from wavestack.services import autoposter, llm_gateway
 from wavestack.services.personality import memory
-from wavestack.services.personality.models import Generation, Profile, Sample
+from wavestack.services.personality.models import Generation, Profile, Sample, Turn
 from wavestack.services.personality.prompts import conversation
 from wavestack.services.personality.recall import PastReplies
 from wavestack.services.personality.schemas import (
     CREATOR_ROLES,
+    ChatContext,
     ChatRequest,
     ChatResponse,
     GenerateRequest,
@@ -381,10 +382,102 @@ def chat(
     rng: random.Random | None = None,
 ) -> ChatResponse:
     """Answer a message in the creator's voice. With a language model: it answers, shown
-    the creator's style, examples, their past replies to like messages and what is
-    remembered about them that bears on the message. Offline (or when
-    no model answered): the creator's own past reply to the most similar message when one
-    is close enough, else a sentence of the style model. The confidence says which."""
+    the creator's style, examples, the conversation so far (`context_window` messages),
+    their past replies to like messages and what is remembered about them that bears on
+    the message. Offline (or when no model answered): the creator's own past reply to the
+    most similar message when one is close enough, else a sentence of the style model.
+    The confidence says which. The message and the answer join the conversation."""
+    answer = _answer(
+        uow,
+        org_id=org_id,
+        data=data,
+        voices=voices,
+        settings=settings,
+        toxicity=toxicity,
+        llm=llm,
+        max_tokens=max_tokens,
+        memories=memories,
+        rng=rng,
+    )
+    if settings.context_window:
+        with uow:
+            _keep_turns(uow, org_id, _conversation(data), data.message, answer.response, settings)
+            uow.commit()
+    return answer
+
+
+def _conversation(data: ChatRequest) -> str:
+    where = data.context or ChatContext()
+    return f"{where.platform or '-'}:{where.channel or '-'}:{data.user_id}"[:300]
+
+
+def _window(uow: UnitOfWork, org_id: str, conversation_key: str, size: int) -> list[Message]:
+    """The conversation's last `size` messages, oldest first."""
+    if size <= 0:
+        return []
+    rows = uow.session.execute(
+        select(Turn.role, Turn.text)
+        .where(Turn.org_id == org_id, Turn.conversation == conversation_key)
+        .order_by(Turn.created_at.desc(), Turn.id.desc())
+        .limit(size)
+    ).all()
+    return [Message("assistant" if r.role == "assistant" else "user", r.text) for r in rows[::-1]]
+
+
+def _keep_turns(
+    uow: UnitOfWork,
+    org_id: str,
+    conversation_key: str,
+    message: str,
+    answer: str,
+    settings: PersonalitySettings,
+) -> None:
+    """Add the message and the answer; forget what falls out of the window."""
+    now = utcnow()
+    uow.session.add(
+        Turn(
+            org_id=org_id, conversation=conversation_key, role="user", text=message, created_at=now
+        )
+    )
+    uow.session.add(
+        Turn(
+            org_id=org_id,
+            conversation=conversation_key,
+            role="assistant",
+            text=answer,
+            created_at=now + timedelta(microseconds=1),
+        )
+    )
+    uow.session.flush()
+    kept = (
+        select(Turn.id)
+        .where(Turn.org_id == org_id, Turn.conversation == conversation_key)
+        .order_by(Turn.created_at.desc(), Turn.id.desc())
+        .limit(settings.context_window)
+    )
+    uow.session.execute(
+        delete(Turn).where(
+            Turn.org_id == org_id,
+            Turn.conversation == conversation_key,
+            Turn.id.not_in(kept.scalar_subquery()),
+        )
+    )
+
+
+def _answer(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    data: ChatRequest,
+    voices: Voices,
+    settings: PersonalitySettings,
+    toxicity: Callable[[str], float] | None,
+    llm: LLM | None = None,
+    max_tokens: int = 400,
+    memories: memory.MemoryIndexes | None = None,
+    rng: random.Random | None = None,
+) -> ChatResponse:
+    """The answer (see `chat`)."""
     with uow:
         profile = uow.session.get(Profile, org_id)
         voice = voices.of(uow, org_id, settings)
@@ -410,7 +503,10 @@ def chat(
                     )
                     if hit.relevance >= MEMORY_RELEVANT
                 ]
-            answered = _modelled_reply(uow, org_id, llm, style, data, used, safety, max_tokens)
+            window = _window(uow, org_id, _conversation(data), settings.context_window)
+            answered = _modelled_reply(
+                uow, org_id, llm, style, data, used, safety, max_tokens, window
+            )
             uow.commit()
             if answered is not None:
                 text, provider = answered
@@ -463,16 +559,17 @@ def _modelled_reply(
     memory: list[str],
     safety: Safety,
     max_tokens: int,
+    window: list[Message],
 ) -> tuple[str, str] | None:
     limit, measure = limit_of("reply", None)
     context = data.message
     if memory:
         context += " (What they said before, and what is known of them: "
         context += " | ".join(memory) + ")"
-    talk = conversation(
+    system, task = conversation(
         style, _texts(uow, org_id, EXAMPLES), "reply", data.message, context, limit, ""
     )
-    completion = _ask(uow, org_id, llm, talk, max_tokens)
+    completion = _ask(uow, org_id, llm, [system, *window, task], max_tokens)
     if completion is None:
         return None
     text = fit(_clean(completion.text), limit, measure)

@@ -22,6 +22,9 @@ class PersonalitySettings(BaseSettings):
     toxicity_threshold: float = Field(
         0.7, gt=0, le=1, description="Generated text scoring this toxic or more is dropped."
     )
+    context_window: int = Field(
+        20, ge=0, le=200, description="Messages of a chat conversation a model is shown."
+    )
     recency_weight: float = Field(1.0, ge=0, description="Weight of recency in recall.")
     importance_weight: float = Field(1.0, ge=0, description="Weight of importance in recall.")
     relevance_weight: float = Field(1.5, ge=0, description="Weight of relevance in recall.")
