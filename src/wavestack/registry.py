@@ -20,6 +20,7 @@ from wavestack.services.connections import api as connections_api
 from wavestack.services.content_queue import api as queue_api
 from wavestack.services.llm_gateway import api as llm_gateway_api
 from wavestack.services.personality import api as personality_api
+from wavestack.services.personality import handlers as personality_handlers
 from wavestack.services.publishing import api as publishing_api
 from wavestack.services.publishing import handlers as publishing_handlers
 from wavestack.services.social_ingest import api as social_ingest_api
@@ -49,7 +50,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("connections", router=connections_api.router),
     ServiceSpec("content_queue", router=queue_api.router),
     ServiceSpec("llm_gateway", router=llm_gateway_api.router),
-    ServiceSpec("personality", router=personality_api.router),
+    ServiceSpec("personality", router=personality_api.router, install=personality_handlers.install),
     ServiceSpec("publishing", router=publishing_api.router, install=publishing_handlers.install),
     ServiceSpec("social_ingest", router=social_ingest_api.router),
     ServiceSpec("webhooks", router=webhooks_api.router, install=webhooks_handlers.install),

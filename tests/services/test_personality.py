@@ -15,6 +15,8 @@ from fakes.llm import FakeLLM
 from support import SyncASGIClient, Tenant, set_settings
 from wavestack.bootstrap import Container
 from wavestack.services.content_queue import x_length
+from wavestack.services.personality import PersonalitySettings
+from wavestack.services.personality.service import learn_from_chat
 from wavestack.services.personality.style import tokens
 
 CREATOR = [
@@ -283,3 +285,35 @@ def test_a_model_sees_the_conversation_so_far(
             {"c": "twitch:wavecreator:viewer-1"},
         ).scalar()
     assert kept == 4  # the window, no more
+
+
+def chat_line(n: int, text: str, role: str | None) -> dict[str, Any]:
+    author = {"id": "owner" if role else f"viewer{n}", "name": "someone", "role": role}
+    return {
+        "id": f"m{n}",
+        "platform": "twitch",
+        "channel": {"id": "chan1"},
+        "author": author,
+        "text": text,
+        "ts": f"2026-11-26T12:{n // 60:02d}:{n % 60:02d}+00:00",
+    }
+
+
+def test_chat_learning_reads_only_the_broadcasters_messages(
+    api: SyncASGIClient, container: Container, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    lines = [chat_line(n, text, "broadcaster") for n, text in enumerate(CREATOR)]
+    lines += [chat_line(100 + n, text, None) for n, text in enumerate(VIEWERS)]
+    assert api.post("/api/v1/ingest", headers=tenant.headers, json=lines).status_code == 200
+    theirs = [chat_line(200, "completely different words here", "broadcaster")]
+    api.post("/api/v1/ingest", headers=other_tenant.headers, json=theirs)
+
+    settings = PersonalitySettings()
+    assert learn_from_chat(container.uow(), settings=settings) == len(CREATOR) + 1
+    assert learn_from_chat(container.uow(), settings=settings) == 0  # read once
+    style = api.get("/api/v1/profile", headers=tenant.headers).json()["style"]
+    assert style["samples"] == len(CREATOR)
+    assert "ranked" in style["vocabulary"]
+    assert not {"banana", "pancakes", "different"} & set(style["vocabulary"])
+    other = api.get("/api/v1/profile", headers=other_tenant.headers).json()["style"]
+    assert other["samples"] == 1

@@ -82,6 +82,12 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "personality_chat_cursor",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_personality_chat_cursor")),
+    )
+    op.create_table(
         "llm_usage",
         sa.Column("org_id", sa.String(length=36), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
@@ -123,6 +129,7 @@ def downgrade() -> None:
     op.drop_index("ix_personality_generations_org_status", table_name="personality_generations")
     op.drop_table("personality_generations")
     op.drop_table("llm_usage")
+    op.drop_table("personality_chat_cursor")
     op.drop_index("ix_personality_turns_conversation", table_name="personality_turns")
     op.drop_table("personality_turns")
     op.drop_index("ix_personality_memories_org_created", table_name="personality_memories")

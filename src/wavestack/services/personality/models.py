@@ -96,3 +96,12 @@ class Turn(Base):
     role: Mapped[str] = mapped_column(String(16))  # user or assistant
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatCursor(Base):
+    """How far learning has read the chat social_ingest stored (one row)."""
+
+    __tablename__ = "personality_chat_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)

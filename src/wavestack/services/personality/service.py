@@ -21,9 +21,15 @@ from wavestack.kernel.queries import get_for_org, read_for_org, read_page
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.providers.llm import LLM, Completion, LLMError, Message
-from wavestack.services import autoposter, llm_gateway
+from wavestack.services import autoposter, llm_gateway, social_ingest
 from wavestack.services.personality import memory
-from wavestack.services.personality.models import Generation, Profile, Sample, Turn
+from wavestack.services.personality.models import (
+    ChatCursor,
+    Generation,
+    Profile,
+    Sample,
+    Turn,
+)
 from wavestack.services.personality.prompts import conversation
 from wavestack.services.personality.recall import PastReplies
 from wavestack.services.personality.schemas import (
@@ -34,6 +40,7 @@ from wavestack.services.personality.schemas import (
     GenerateRequest,
     GenerationRead,
     GenerationStatus,
+    LearnMessage,
     LearnRequest,
     LearnResult,
     ProfileRead,
@@ -64,6 +71,7 @@ STYLE_MODEL_CEILING = 0.6
 PAST_REPLY_CEILING = 0.8  # the creator's own answer to a like question
 RECALL_AT = 0.35  # how alike a past question must be for its answer to be reused
 MEMORY_RELEVANT = 0.2  # how alike a memory's wording must be to be shown to a model
+LEARN_BATCH = 1000
 MEMORABLE = 7  # statements this important are kept as memories when learned
 NOTHING_LEARNED = "nothing learned yet: post samples of the creator's writing to /api/v1/learn"
 UNSAFE = "nothing in the creator's voice passed the safety filters for this topic"
@@ -120,6 +128,40 @@ def learn(
             skipped=len(data.content) - len(mine),
             profile=_read(profile, settings),
         )
+
+
+CHAT_CURSOR = "social_ingest"
+
+
+def learn_from_chat(uow: UnitOfWork, *, settings: PersonalitySettings) -> int:
+    """Learn what broadcasters wrote in chat since the last run (their own words only: a
+    viewer's message is never read here). Returns how many messages were learned."""
+    with uow:
+        cursor = uow.session.get(ChatCursor, CHAT_CURSOR, with_for_update=True)
+        if cursor is None:
+            cursor = ChatCursor(name=CHAT_CURSOR, position=0)
+            uow.session.add(cursor)
+        found, position = social_ingest.broadcaster_messages(uow, after=cursor.position)
+        by_org: dict[str, list[str]] = {}
+        for message in found:
+            by_org.setdefault(message.org_id, []).append(message.text[:10_000])
+        for org_id, texts in by_org.items():
+            for first in range(0, len(texts), LEARN_BATCH):
+                content = [
+                    LearnMessage(role="creator", message=text)
+                    for text in texts[first : first + LEARN_BATCH]
+                    if text.strip()
+                ]
+                if content:
+                    learn(
+                        uow,
+                        org_id=org_id,
+                        data=LearnRequest(data_type="chat", content=content, source="chat"),
+                        settings=settings,
+                    )
+        cursor.position = position
+        uow.commit()
+        return len(found)
 
 
 def _relearn(uow: UnitOfWork, org_id: str, settings: PersonalitySettings) -> Profile:

@@ -382,6 +382,38 @@ def chat_between(
         return [ChatRecord(ts, author, text) for ts, author, text in rows]
 
 
+@dataclass(frozen=True)
+class OwnMessage:
+    """A message the channel's owner (the broadcaster) wrote."""
+
+    seq: int
+    org_id: str
+    platform: str
+    text: str
+
+
+def broadcaster_messages(
+    uow: UnitOfWork, *, after: int, span: int = 50_000
+) -> tuple[list[OwnMessage], int]:
+    """Messages written by broadcasters (every organization), stored after position `after`,
+    at most `span` positions on; and the position to read from next time. Deleted messages
+    are left out."""
+    with uow:
+        last = uow.session.scalar(select(func.max(MESSAGES.c.seq))) or 0
+        until = min(after + span, int(last))
+        rows = uow.session.execute(
+            select(MESSAGES.c.seq, MESSAGES.c.org_id, MESSAGES.c.platform, MESSAGES.c.text)
+            .where(
+                MESSAGES.c.seq > after,
+                MESSAGES.c.seq <= until,
+                MESSAGES.c.author_role == "broadcaster",
+                MESSAGES.c.deleted_at.is_(None),
+            )
+            .order_by(MESSAGES.c.seq)
+        )
+        return [OwnMessage(*row) for row in rows], max(until, after)
+
+
 # --- analytics ------------------------------------------------------------------------------
 
 # Emote, hashtag and activity counts read the most recent messages up to this many.
