@@ -14,6 +14,7 @@ from wavestack.providers.obs.fake import FakeObs
 from wavestack.providers.transcode.port import NotMedia
 from wavestack.services import clipper, social_ingest
 from wavestack.services.bots import (
+    ai_chat,
     alerts,
     clips,
     commands,
@@ -32,7 +33,7 @@ from wavestack.services.bots.settings import BotSettings
 if TYPE_CHECKING:
     from wavestack.bootstrap import Container
 
-FEATURES = (commands, clips, custom, games, giveaways, polls, reminders, timers)
+FEATURES = (commands, clips, custom, games, giveaways, polls, reminders, timers, ai_chat)
 
 
 def all_commands() -> list[Command]:
@@ -96,7 +97,7 @@ def build_bot(
         **extra,
     )
     bot.custom = custom.run_custom
-    for feature in (games, clips, giveaways, polls, reminders, timers, alerts):
+    for feature in (games, clips, giveaways, polls, reminders, timers, alerts, ai_chat):
         feature.install(bot)
     return bot
 

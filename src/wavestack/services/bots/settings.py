@@ -57,6 +57,9 @@ class BotSettings(BaseSettings):
     auto_clip_window_seconds: float = Field(30, gt=0, description="The auto-clip window.")
     auto_clip_cooldown_seconds: float = Field(60, ge=0, description="Time between auto-clips.")
     auto_clip_min_viewers: int = Field(10, ge=0, description="Viewers a stream needs to auto-clip.")
+    ai_chat_seconds: float = Field(
+        30.0, ge=0, description="Least time between two AI answers in one channel."
+    )
     flush_interval_seconds: float = Field(
         0.5, gt=0, description="How often buffered messages and earnings are written."
     )

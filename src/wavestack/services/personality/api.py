@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -15,9 +14,8 @@ from wavestack.kernel.clock import utcnow
 from wavestack.kernel.schemas import Page
 from wavestack.kernel.web import PageLimit, PageOffset, json_response
 from wavestack.services import llm_gateway
-from wavestack.services.auto_mod import ToxicityModel, bundled_model
 from wavestack.services.autoposter import AutoposterSettings
-from wavestack.services.personality import memory, service
+from wavestack.services.personality import answers, memory, service
 from wavestack.services.personality.schemas import (
     ChatRequest,
     ChatResponse,
@@ -37,13 +35,7 @@ from wavestack.services.personality.schemas import (
 from wavestack.services.personality.settings import PersonalitySettings
 
 router = APIRouter(prefix="/api/v1", tags=["personality"])
-VOICES = service.Voices()
-MEMORIES = memory.MemoryIndexes()
-
-
-@cache
-def _toxicity() -> ToxicityModel:
-    return bundled_model()
+VOICES, MEMORIES = answers.VOICES, answers.MEMORIES
 
 
 def _cadence() -> tuple[timedelta, list[str]]:
@@ -87,7 +79,7 @@ async def chat(
             data=data,
             voices=VOICES,
             settings=PersonalitySettings(),
-            toxicity=_toxicity().score,
+            toxicity=answers.toxicity().score,
             llm=llm,
             max_tokens=max_tokens,
             memories=MEMORIES,
@@ -239,7 +231,7 @@ async def generate(
             data=data,
             voices=VOICES,
             settings=PersonalitySettings(),
-            toxicity=_toxicity().score,
+            toxicity=answers.toxicity().score,
             now=utcnow(),
             every=every,
             platforms=platforms,
