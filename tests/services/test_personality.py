@@ -18,6 +18,7 @@ from wavestack.services.content_queue import x_length
 from wavestack.services.personality import PersonalitySettings
 from wavestack.services.personality.service import learn_from_chat
 from wavestack.services.personality.style import tokens
+from wavestack.services.personality.vectors import embed
 
 CREATOR = [
     "LETS GOOO chat, ranked grind tonight 🔥",
@@ -317,3 +318,25 @@ def test_chat_learning_reads_only_the_broadcasters_messages(
     assert not {"banana", "pancakes", "different"} & set(style["vocabulary"])
     other = api.get("/api/v1/profile", headers=other_tenant.headers).json()["style"]
     assert other["samples"] == 1
+
+
+def test_rejected_content_is_not_offered_again_and_tiktok_captions_have_their_cap(
+    api: SyncASGIClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    learn(api, tenant, CREATOR)
+    first = generate(api, tenant, contentType="tweet", topic="ranked").json()
+    api.post(
+        f"/api/v1/generations/{first['id']}/reject",
+        headers=tenant.headers,
+        json={"feedback": "not this one"},
+    )
+    rejected = embed(first["content"])
+    for _ in range(5):
+        again = generate(api, tenant, contentType="tweet", topic="ranked")
+        if again.status_code == 200:
+            assert float(embed(again.json()["content"]) @ rejected) < 0.8
+    set_settings(monkeypatch, "PERSONALITY", {"TIKTOK_CAPTION_CHARS": "60"})
+    short = generate(
+        api, tenant, contentType="caption", topic="clutch", options={"platform": "tiktok"}
+    ).json()
+    assert len(short["content"]) <= 60

@@ -87,6 +87,9 @@ class GenerateOptions(ApiInput):
 
     include_hashtags: bool = False
     max_length: int | None = Field(None, ge=10, le=5000)
+    platform: Literal["instagram", "tiktok"] = Field(
+        "instagram", description="Whose caption: TikTok's cap is a setting."
+    )
 
 
 class GenerateRequest(ApiInput):

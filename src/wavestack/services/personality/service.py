@@ -50,6 +50,7 @@ from wavestack.services.personality.schemas import (
 )
 from wavestack.services.personality.settings import PersonalitySettings
 from wavestack.services.personality.style import MarkovVoice, StyleProfile, profile_of, words_of
+from wavestack.services.personality.vectors import Vector, embed
 from wavestack.services.personality.writer import (
     Safety,
     Written,
@@ -72,6 +73,7 @@ PAST_REPLY_CEILING = 0.8  # the creator's own answer to a like question
 RECALL_AT = 0.35  # how alike a past question must be for its answer to be reused
 MEMORY_RELEVANT = 0.2  # how alike a memory's wording must be to be shown to a model
 LEARN_BATCH = 1000
+REJECTED_REMEMBERED = 50  # rejected contents that keep like ones from being offered
 MEMORABLE = 7  # statements this important are kept as memories when learned
 NOTHING_LEARNED = "nothing learned yet: post samples of the creator's writing to /api/v1/learn"
 UNSAFE = "nothing in the creator's voice passed the safety filters for this topic"
@@ -290,7 +292,7 @@ def generate(
             raise Conflict(NOTHING_LEARNED)
         read = _read(profile, settings)
         style = StyleProfile.from_json(profile.style if profile else {})
-        safety = _safety(read, settings, toxicity)
+        safety = _safety(read, settings, toxicity, _rejected(uow, org_id))
         found = write(
             voice,
             style,
@@ -298,7 +300,7 @@ def generate(
             topic=data.topic,
             context=data.context,
             include_hashtags=data.options.include_hashtags,
-            max_length=data.options.max_length,
+            max_length=_max_length(data, settings),
             safety=safety,
             sentiment_of=sentiment,
             rng=rng or random.Random(),  # noqa: S311 - variety, not secrecy
@@ -349,6 +351,15 @@ def generate(
         return GenerationRead.model_validate(generation)
 
 
+def _max_length(data: GenerateRequest, settings: PersonalitySettings) -> int | None:
+    """The length asked for, and a TikTok caption's cap (a setting) when it is one."""
+    caps = [data.options.max_length]
+    if data.content_type == "caption" and data.options.platform == "tiktok":
+        caps.append(settings.tiktok_caption_chars)
+    given = [cap for cap in caps if cap]
+    return min(given) if given else None
+
+
 def _modelled(
     uow: UnitOfWork,
     org_id: str,
@@ -361,7 +372,7 @@ def _modelled(
 ) -> tuple[Written, str] | None:
     """The language model's content, fitted to the cap and checked like the offline
     voice's; None when no model answered or what it wrote did not pass."""
-    limit, measure = limit_of(data.content_type, data.options.max_length)
+    limit, measure = limit_of(data.content_type, _max_length(data, settings))
     tags = tags_for(data.topic, style, data.options.include_hashtags)
     examples = _texts(uow, org_id, EXAMPLES)
     talk = conversation(style, examples, data.content_type, data.topic, data.context, limit, tags)
@@ -400,14 +411,29 @@ def _clean(text: str) -> str:
 
 
 def _safety(
-    read: ProfileRead, settings: PersonalitySettings, toxicity: Callable[[str], float] | None
+    read: ProfileRead,
+    settings: PersonalitySettings,
+    toxicity: Callable[[str], float] | None,
+    rejected: tuple[Vector, ...] = (),
 ) -> Safety:
     return Safety(
         avoided_topics=read.settings.avoided_topics,
         negativity_threshold=read.settings.negativity_threshold,
         toxicity=toxicity,
         toxicity_threshold=settings.toxicity_threshold,
+        rejected=rejected,
     )
+
+
+def _rejected(uow: UnitOfWork, org_id: str) -> tuple[Vector, ...]:
+    """What people rejected lately: content like it is not offered again."""
+    texts = uow.session.scalars(
+        select(Generation.content)
+        .where(Generation.org_id == org_id, Generation.status == "rejected")
+        .order_by(Generation.created_at.desc())
+        .limit(REJECTED_REMEMBERED)
+    )
+    return tuple(embed(text) for text in texts)
 
 
 def chat(

@@ -22,6 +22,12 @@ class PersonalitySettings(BaseSettings):
     toxicity_threshold: float = Field(
         0.7, gt=0, le=1, description="Generated text scoring this toxic or more is dropped."
     )
+    tiktok_caption_chars: int = Field(
+        2200,
+        ge=10,
+        le=4000,
+        description="Longest TikTok caption to write (TikTok takes 2,200; the original 150).",
+    )
     context_window: int = Field(
         20, ge=0, le=200, description="Messages of a chat conversation a model is shown."
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from wavestack.services import content_queue
 from wavestack.services.personality.style import EMOJI, MarkovVoice, StyleProfile, tokens
+from wavestack.services.personality.vectors import Vector, embed
 
 Measure = Callable[[str], int]
 
@@ -38,12 +39,15 @@ class Written:
 
 @dataclass(frozen=True)
 class Safety:
-    """What generated content must not be."""
+    """What generated content must not be: about an avoided topic, too negative, toxic, or
+    like content a person rejected before."""
 
     avoided_topics: list[str]
     negativity_threshold: float
     toxicity: Callable[[str], float] | None = None
     toxicity_threshold: float = 0.7
+    rejected: tuple[Vector, ...] = ()
+    rejected_similarity: float = 0.8
 
 
 def fit(text: str, limit: int, measure: Measure) -> str:
@@ -131,6 +135,10 @@ def safe(text: str, safety: Safety, sentiment_of: Callable[[str], float]) -> boo
         return False
     if sentiment_of(text) < safety.negativity_threshold:
         return False
+    if safety.rejected:
+        vector = embed(text)
+        if any(float(vector @ other) >= safety.rejected_similarity for other in safety.rejected):
+            return False
     return safety.toxicity is None or safety.toxicity(text) < safety.toxicity_threshold
 
 
