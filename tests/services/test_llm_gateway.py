@@ -4,6 +4,7 @@ and clear errors when no model is set up or none answers."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -78,3 +79,28 @@ def test_the_daily_budget_and_missing_models_are_clear(
     none = api.post("/api/v1/llm/chat", headers=tenant.headers, json=talk)
     assert none.status_code == 503
     assert "WAVESTACK_LLM_PROVIDERS" in none.json()["error"]["message"]
+
+
+def test_a_streamed_answer_comes_in_pieces_then_whole(
+    model: FakeLLM, api: SyncASGIClient, tenant: Tenant
+) -> None:
+    talk = {"messages": [{"role": "user", "content": "say hi"}], "stream": True}
+    streamed = api.post("/api/v1/llm/chat", headers=tenant.headers, json=talk)
+    assert streamed.status_code == 200
+    assert streamed.headers["content-type"].startswith("text/event-stream")
+    events = [e for e in streamed.text.split("\n\n") if e]
+    pieces = [json.loads(e.removeprefix("data: "))["content"] for e in events[:-1]]
+    assert "".join(pieces) == "hello from the model"
+    assert len(pieces) == 4  # as the model wrote them
+    name, _, body = events[-1].partition("\n")
+    assert name == "event: answer"
+    whole = json.loads(body.removeprefix("data: "))
+    assert (whole["content"], whole["cached"], whole["usage"]["outputTokens"]) == (
+        "hello from the model",
+        False,
+        4,
+    )
+    again = api.post("/api/v1/llm/chat", headers=tenant.headers, json=talk).text
+    assert '"cached":true' in again
+    report = api.get("/api/v1/llm/usage", headers=tenant.headers).json()
+    assert report["items"][0]["calls"] == 1  # counted once, the second from the cache

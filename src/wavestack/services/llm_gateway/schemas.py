@@ -23,6 +23,11 @@ class ChatRequest(ApiInput):
     max_tokens: int | None = Field(None, ge=1, le=8192)
     temperature: float = Field(0.7, ge=0, le=2)
     cache: bool = Field(True, description="Answer the same request from the cache.")
+    stream: bool = Field(
+        False,
+        description="Send the answer as server-sent events as it comes: `data` pieces "
+        '`{"content"}`, then an `answer` event with the whole Answer.',
+    )
 
 
 class GenerateRequest(ApiInput):

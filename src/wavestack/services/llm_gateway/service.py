@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from functools import cache
 
 from sqlalchemy import func, select
@@ -89,17 +90,57 @@ def complete(
         if found is not None:
             return found, True
     with uow:
-        if settings.daily_tokens and _used_today(uow, org_id) >= settings.daily_tokens:
-            raise OverBudget(
-                f"this organization used its {settings.daily_tokens} language model tokens "
-                "for today (WAVESTACK_LLM_GATEWAY_DAILY_TOKENS)"
-            )
+        _check_budget(uow, org_id, settings)
         answer = llm.complete(messages, max_tokens=max_tokens, temperature=temperature)
         _count(uow, org_id, answer)
         uow.commit()
     if use_cache and settings.cache_seconds > 0 and settings.cache_entries > 0:
         ANSWERS.put(key, answer, settings.cache_entries)
     return answer, False
+
+
+def stream(
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    llm: LLM,
+    messages: list[Message],
+    max_tokens: int,
+    temperature: float,
+    use_cache: bool = True,
+    settings: GatewaySettings | None = None,
+) -> Iterator[str | tuple[Completion, bool]]:
+    """The answer in pieces as the model writes them, then (the Completion, whether it came
+    from the cache). The budget is checked before the model is asked; the tokens are
+    counted once the answer is whole."""
+    settings = settings or GatewaySettings()
+    key = _key(org_id, llm, messages, max_tokens, temperature)
+    if use_cache and settings.cache_seconds > 0:
+        found = ANSWERS.get(key, settings.cache_seconds)
+        if found is not None:
+            yield found.text
+            yield found, True
+            return
+    with uow:
+        _check_budget(uow, org_id, settings)
+    for piece in llm.stream(messages, max_tokens=max_tokens, temperature=temperature):
+        if isinstance(piece, str):
+            yield piece
+            continue
+        with uow:
+            _count(uow, org_id, piece)
+            uow.commit()
+        if use_cache and settings.cache_seconds > 0 and settings.cache_entries > 0:
+            ANSWERS.put(key, piece, settings.cache_entries)
+        yield piece, False
+
+
+def _check_budget(uow: UnitOfWork, org_id: str, settings: GatewaySettings) -> None:
+    if settings.daily_tokens and _used_today(uow, org_id) >= settings.daily_tokens:
+        raise OverBudget(
+            f"this organization used its {settings.daily_tokens} language model tokens "
+            "for today (WAVESTACK_LLM_GATEWAY_DAILY_TOKENS)"
+        )
 
 
 def _key(
