@@ -27,7 +27,11 @@ def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
 
 
 def test_chat_and_generate_are_counted_and_cached(
-    model: FakeLLM, api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+    model: FakeLLM,
+    api: SyncASGIClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     talk = {"messages": [{"role": "user", "content": "say hi"}], "temperature": 0}
     first = api.post("/api/v1/llm/chat", headers=tenant.headers, json=talk)
@@ -56,8 +60,12 @@ def test_chat_and_generate_are_counted_and_cached(
     sent = model.requests[-1]
     assert [m["role"] for m in sent["messages"]] == ["system", "user"]
     assert sent["max_tokens"] == 20
+    monkeypatch.setenv("WAVESTACK_LLM_GATEWAY_PRICES", "openai=1000000/2000000")
     report = api.get("/api/v1/llm/usage", headers=tenant.headers).json()
     assert [(u["provider"], u["calls"]) for u in report["items"]] == [("openai", 3)]
+    (day,) = report["items"]
+    assert day["costUsd"] == day["inputTokens"] + 2 * day["outputTokens"]  # $1 and $2 a token
+    assert report["costUsd"] == day["costUsd"]
     assert report["usedToday"] == sum(u["inputTokens"] + u["outputTokens"] for u in report["items"])
 
 

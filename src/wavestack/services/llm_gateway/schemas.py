@@ -65,11 +65,13 @@ class UsageRead(ApiModel):
     calls: int
     input_tokens: int
     output_tokens: int
+    cost_usd: float = Field(0.0, description="At WAVESTACK_LLM_GATEWAY_PRICES.")
 
 
 class UsageReport(ApiModel):
     """Language model use, newest day first, and today's budget."""
 
     items: list[UsageRead]
+    cost_usd: float = Field(description="All of it, at the configured prices.")
     daily_tokens: int = Field(description="Tokens a day the organization may use (0: no limit).")
     used_today: int

@@ -21,7 +21,7 @@ from wavestack.kernel.uow import UnitOfWork
 from wavestack.providers.llm import LLM, Completion, LLMSettings, Message
 from wavestack.services.llm_gateway.models import Usage
 from wavestack.services.llm_gateway.schemas import UsageRead, UsageReport
-from wavestack.services.llm_gateway.settings import GatewaySettings
+from wavestack.services.llm_gateway.settings import GatewaySettings, prices_of
 
 
 class OverBudget(RateLimited):
@@ -181,8 +181,17 @@ def usage(uow: UnitOfWork, *, org_id: str, settings: GatewaySettings) -> UsageRe
         rows = uow.session.scalars(
             select(Usage).where(Usage.org_id == org_id).order_by(Usage.day.desc(), Usage.provider)
         )
+        prices = prices_of(settings.prices)
+        items = []
+        for row in rows:
+            given, taken = prices.get(row.provider, (0.0, 0.0))
+            cost = (row.input_tokens * given + row.output_tokens * taken) / 1_000_000
+            items.append(
+                UsageRead.model_validate(row).model_copy(update={"cost_usd": round(cost, 6)})
+            )
         return UsageReport(
-            items=[UsageRead.model_validate(row) for row in rows],
+            items=items,
+            cost_usd=round(sum(item.cost_usd for item in items), 6),
             daily_tokens=settings.daily_tokens,
             used_today=_used_today(uow, org_id),
         )
