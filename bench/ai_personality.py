@@ -108,7 +108,7 @@ def recall_timings(
                 )
             conn.execute(table.insert(), rows)
     stored = time.perf_counter() - started
-    indexes = memory.MemoryIndexes()
+    store = memory.LocalStore()
     weights = memory.weights_of(PersonalitySettings())
 
     def recall() -> float:
@@ -119,7 +119,7 @@ def recall_timings(
             org_id=org_id,
             query=query,
             limit=5,
-            indexes=indexes,
+            store=store,
             weights=weights,
             now=utcnow(),
         )
@@ -153,7 +153,13 @@ def main() -> None:
         started = time.perf_counter()
         for first in range(0, len(lines), 1000):
             batch = LearnRequest(data_type="chat", content=lines[first : first + 1000])
-            service.learn(container.uow(), org_id=org.id, data=batch, settings=settings)
+            service.learn(
+                container.uow(),
+                org_id=org.id,
+                data=batch,
+                settings=settings,
+                store=memory.LocalStore(),
+            )
         learned = time.perf_counter() - started
         voices = service.Voices()
 

@@ -4,10 +4,14 @@ merged, the unimportant, unused and old forgotten; each organization's own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
+from fakes.chroma import FakeChroma
+from fakes.http import served
 from support import SyncASGIClient, Tenant
 from wavestack.bootstrap import Container
 from wavestack.services.personality.memory import importance_of, kind_of
@@ -110,3 +114,33 @@ def test_consolidation_and_pruning(
     assert pruned == {"merged": 0, "pruned": 1}  # the unimportant one; importance 5 stays
     assert api.delete(f"/api/v1/memory/{low['id']}", headers=tenant.headers).status_code == 404
     assert api.delete(f"/api/v1/memory/{trivial['id']}", headers=tenant.headers).status_code == 204
+
+
+@pytest.fixture
+def chroma(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChroma]:
+    """A Chroma server for memory vectors (set before the container that reads it)."""
+    fake = FakeChroma()
+    with served(fake.handle) as base:
+        monkeypatch.setenv("WAVESTACK_CHROMA_URL", base)
+        yield fake
+
+
+def test_memories_can_live_in_a_chroma_server(
+    chroma: FakeChroma, api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ids = {key: remember(api, tenant, MEMORIES[key])["id"] for key in ("duo", "snack", "city")}
+    remember(api, other_tenant, "My duo partner is someone else entirely")
+    (collection,) = chroma.collections.values()
+    assert collection.name == "wavestack_memories"
+    assert {meta["org_id"] for _, meta in collection.records.values()} == {
+        tenant.org_id,
+        other_tenant.org_id,
+    }
+    hits = api.get(
+        "/api/v1/memory", headers=tenant.headers, params={"query": "who is your duo partner"}
+    ).json()["items"]
+    assert hits[0]["memory"]["id"] == ids["duo"], hits
+    assert {h["memory"]["id"] for h in hits} <= set(ids.values())  # only this organization's
+    assert chroma.queries[-1]["where"] == {"org_id": tenant.org_id}
+    assert api.delete(f"/api/v1/memory/{ids['duo']}", headers=tenant.headers).status_code == 204
+    assert ids["duo"] not in collection.records

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="When set: jobs, events and rate limits go through this Redis."
     )
+    chroma_url: str | None = Field(
+        None,
+        description="When set: memory vectors go to this Chroma server (else they are kept "
+        "in the database and searched in each process).",
+    )
     db_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size.")
     log_level: str = Field("INFO", description="Logging level.")
     log_format: Literal["auto", "json", "console"] = Field(

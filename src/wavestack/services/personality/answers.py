@@ -1,10 +1,11 @@
 """What every way into the personality shares in one process: the built voices, the
-memory indexes and the toxicity model; and its answer to a chat message, for the bots."""
+memory store and the toxicity model; and its answer to a chat message, for the bots."""
 
 from __future__ import annotations
 
 from functools import cache
 
+from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import AppError
 from wavestack.kernel.logging import get_logger
 from wavestack.kernel.uow import UnitOfWork
@@ -16,7 +17,12 @@ from wavestack.services.personality.settings import PersonalitySettings
 
 log = get_logger(__name__)
 VOICES = service.Voices()
-MEMORIES = memory.MemoryIndexes()
+
+
+@cache
+def memories() -> memory.MemoryStore:
+    """The memory store of this process, as the install's settings say."""
+    return memory.store_for(Settings().chroma_url)
 
 
 @cache
@@ -45,7 +51,7 @@ def reply_in_chat(
             toxicity=toxicity().score,
             llm=llm,
             max_tokens=max_tokens,
-            memories=MEMORIES,
+            memories=memories(),
         )
     except AppError as exc:
         log.info("the personality had nothing to say", reason=str(exc))

@@ -35,7 +35,11 @@ from wavestack.services.personality.schemas import (
 from wavestack.services.personality.settings import PersonalitySettings
 
 router = APIRouter(prefix="/api/v1", tags=["personality"])
-VOICES, MEMORIES = answers.VOICES, answers.MEMORIES
+VOICES = answers.VOICES
+
+
+def _store(request: Request) -> memory.MemoryStore:
+    return memory.store_for(container_of(request).settings.chroma_url)
 
 
 def _cadence() -> tuple[timedelta, list[str]]:
@@ -58,6 +62,7 @@ async def learn(
             org_id=caller.org_id,
             data=data,
             settings=PersonalitySettings(),
+            store=_store(request),
         )
     )
 
@@ -82,7 +87,7 @@ async def chat(
             toxicity=answers.toxicity().score,
             llm=llm,
             max_tokens=max_tokens,
-            memories=MEMORIES,
+            memories=_store(request),
         )
     )
 
@@ -100,6 +105,7 @@ async def remember(
         container_of(request).uow(),
         org_id=caller.org_id,
         text=data.text,
+        store=_store(request),
         kind=data.kind,
         importance=data.importance,
     )
@@ -120,7 +126,7 @@ async def recall(
         org_id=caller.org_id,
         query=query,
         limit=limit,
-        indexes=MEMORIES,
+        store=_store(request),
         weights=memory.weights_of(PersonalitySettings()),
         now=utcnow(),
     )
@@ -140,7 +146,7 @@ async def forget(
         container_of(request).uow(),
         org_id=caller.org_id,
         memory_id=memory_id,
-        indexes=MEMORIES,
+        store=_store(request),
     )
     return Response(status_code=204)
 
@@ -154,7 +160,7 @@ async def consolidate(
         memory.consolidate,
         container_of(request).uow(),
         org_id=caller.org_id,
-        indexes=MEMORIES,
+        store=_store(request),
         similarity=PersonalitySettings().duplicate_similarity,
     )
     return json_response(Housekeeping(merged=merged))
@@ -171,7 +177,7 @@ async def prune(
         container_of(request).uow(),
         org_id=caller.org_id,
         now=utcnow(),
-        indexes=MEMORIES,
+        store=_store(request),
         settings=PersonalitySettings(),
     )
     return json_response(Housekeeping(pruned=pruned))

@@ -9,6 +9,8 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 from sqlalchemy import delete, func, select
@@ -20,7 +22,13 @@ from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.personality.models import Memory
 from wavestack.services.personality.schemas import MemoryHit, MemoryKind, MemoryRead
 from wavestack.services.personality.settings import PersonalitySettings
-from wavestack.services.personality.vectors import VectorIndex, embed, from_bytes, to_bytes
+from wavestack.services.personality.vectors import (
+    Vector,
+    VectorIndex,
+    embed,
+    from_bytes,
+    to_bytes,
+)
 
 BASE_IMPORTANCE = {"fact": 7, "preference": 8, "event": 6, "relationship": 9, "other": 5}
 EMPHASIS = re.compile(r"\b(always|never|favou?rite|love|hate|remember)\b", re.IGNORECASE)
@@ -61,17 +69,37 @@ def importance_of(text: str, kind: MemoryKind) -> int:
     return min(BASE_IMPORTANCE[kind] + len(EMPHASIS.findall(text)), 10)
 
 
-class MemoryIndexes:
-    """Each organization's vector index, kept per process and rebuilt when a newer memory
-    exists (another process added it; this one forgets its index when it removes some).
-    A memory another process removed stays in the index until then, and recall skips it."""
+class MemoryStore(Protocol):
+    """Where memory vectors are searched."""
+
+    def search(
+        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
+    ) -> list[tuple[str, float]]:
+        """The `k` nearest memories of the organization: id and cosine similarity."""
+
+    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
+        """A memory was stored (called inside its transaction: a failure undoes it)."""
+
+    def removed(self, org_id: str, memory_ids: list[str]) -> None:
+        """Memories were forgotten."""
+
+
+class LocalStore:
+    """Vectors kept in the database and searched in this process: each organization's
+    index is rebuilt when a newer memory exists (another process added it; this one
+    forgets its index when it removes some). A memory another process removed stays in the
+    index until then, and recall skips it."""
 
     def __init__(self) -> None:
         self._built: dict[str, tuple[datetime | None, VectorIndex]] = {}
         self._lock = threading.Lock()
 
-    def of(self, uow: UnitOfWork, org_id: str) -> VectorIndex:
-        """The organization's index as of its memories now."""
+    def search(
+        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
+    ) -> list[tuple[str, float]]:
+        return self._index(uow, org_id).search(vector, k)
+
+    def _index(self, uow: UnitOfWork, org_id: str) -> VectorIndex:
         version = uow.session.scalar(
             select(func.max(Memory.created_at)).where(Memory.org_id == org_id)
         )
@@ -87,10 +115,70 @@ class MemoryIndexes:
             self._built[org_id] = (version, index)
         return index
 
-    def forget(self, org_id: str) -> None:
-        """Rebuild on next use (memories were removed or merged)."""
+    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
+        pass  # the next search sees a newer memory and rebuilds
+
+    def removed(self, org_id: str, memory_ids: list[str]) -> None:
         with self._lock:
             self._built.pop(org_id, None)
+
+
+class ChromaStore:
+    """Vectors in a Chroma server (`WAVESTACK_CHROMA_URL`): one collection, each vector
+    tagged with its organization, searched by cosine with the organization as a filter."""
+
+    COLLECTION = "wavestack_memories"
+
+    def __init__(self, url: str) -> None:
+        import chromadb  # only with a Chroma server configured
+        from chromadb.config import Settings as ChromaSettings
+
+        parts = urlsplit(url)
+        client = chromadb.HttpClient(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+        self._collection = client.get_or_create_collection(
+            self.COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def search(
+        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
+    ) -> list[tuple[str, float]]:
+        found = self._collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=k,
+            where={"org_id": org_id},
+            include=["distances"],
+        )
+        distances = (found.get("distances") or [[]])[0]
+        return [(str(i), 1.0 - float(d)) for i, d in zip(found["ids"][0], distances, strict=True)]
+
+    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
+        self._collection.add(
+            ids=[memory_id], embeddings=[vector.tolist()], metadatas=[{"org_id": org_id}]
+        )
+
+    def removed(self, org_id: str, memory_ids: list[str]) -> None:
+        if memory_ids:
+            self._collection.delete(ids=memory_ids)
+
+
+_STORES: dict[str, MemoryStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def store_for(chroma_url: str | None) -> MemoryStore:
+    """The memory store of this process: a Chroma server's when one is configured, else
+    the local one (one each, shared by every caller)."""
+    key = chroma_url or ""
+    with _STORES_LOCK:
+        found = _STORES.get(key)
+        if found is None:
+            found = _STORES[key] = ChromaStore(key) if key else LocalStore()
+        return found
 
 
 @dataclass(frozen=True)
@@ -112,21 +200,24 @@ def remember(
     *,
     org_id: str,
     text: str,
+    store: MemoryStore,
     kind: MemoryKind | None = None,
     importance: int | None = None,
 ) -> MemoryRead:
     """Keep a memory; its kind and importance are worked out from its wording unless given."""
     kind = kind or kind_of(text)
+    vector = embed(text)
     with uow:
         memory = Memory(
             org_id=org_id,
             text=text,
             kind=kind,
             importance=importance or importance_of(text, kind),
-            vector=to_bytes(embed(text)),
+            vector=to_bytes(vector),
         )
         uow.session.add(memory)
         uow.session.flush()
+        store.added(org_id, memory.id, vector)
         uow.commit()
         return MemoryRead.model_validate(memory)
 
@@ -137,16 +228,15 @@ def recall(
     org_id: str,
     query: str,
     limit: int,
-    indexes: MemoryIndexes,
+    store: MemoryStore,
     weights: Weights,
     now: datetime,
 ) -> list[MemoryHit]:
-    """The memories that best answer a question: relevance (cosine), importance and
-    recency, each scaled to 0..1 over the candidates and weighed. Recalling one counts as
+    """The memories that best answer a question: relevance (cosine), importance (1-10, as
+    a tenth) and recency (0.995 per hour since last used), weighed. Recalling one counts as
     using it (it stays recent)."""
     with uow:
-        index = indexes.of(uow, org_id)
-        nearest = index.search(embed(query), max(CANDIDATES, limit))
+        nearest = store.search(uow, org_id, embed(query), max(CANDIDATES, limit))
         nearest = [(memory_id, score) for memory_id, score in nearest if score > 0]
         if not nearest:
             return []
@@ -162,12 +252,14 @@ def recall(
             if m.org_id == org_id
         }
         found = [(rows[i], score) for i, score in nearest if i in rows]
+        # Each part on its own scale, 0 to 1: rescaling them to the candidates' range (as
+        # Generative Agents does) would make a millisecond's difference in recency decide.
         hours = np.array(
             [(now - as_utc(m.last_accessed_at)).total_seconds() / 3600 for m, _ in found]
         )
-        recency = _scaled(0.995 ** np.maximum(hours, 0))
-        importance = _scaled(np.array([m.importance for m, _ in found], dtype=float))
-        relevance = _scaled(np.array([score for _, score in found]))
+        recency = 0.995 ** np.maximum(hours, 0)
+        importance = np.array([m.importance for m, _ in found], dtype=float) / 10
+        relevance = np.clip(np.array([score for _, score in found]), 0, 1)
         scores = (
             weights.recency * recency
             + weights.importance * importance
@@ -190,12 +282,7 @@ def recall(
         return hits
 
 
-def _scaled(values: np.ndarray) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
-    return (values - low) / (high - low) if high > low else np.ones_like(values, dtype=float)
-
-
-def forget(uow: UnitOfWork, *, org_id: str, memory_id: str, indexes: MemoryIndexes) -> None:
+def forget(uow: UnitOfWork, *, org_id: str, memory_id: str, store: MemoryStore) -> None:
     """Remove one memory."""
     with uow:
         gone = uow.session.execute(
@@ -204,14 +291,13 @@ def forget(uow: UnitOfWork, *, org_id: str, memory_id: str, indexes: MemoryIndex
         if not gone.rowcount:  # type: ignore[attr-defined]
             raise NotFound("no such memory")
         uow.commit()
-    indexes.forget(org_id)
+    store.removed(org_id, [memory_id])
 
 
-def consolidate(uow: UnitOfWork, *, org_id: str, indexes: MemoryIndexes, similarity: float) -> int:
+def consolidate(uow: UnitOfWork, *, org_id: str, store: MemoryStore, similarity: float) -> int:
     """Merge memories that say nearly the same (cosine at least `similarity`): the older
     stays, with the higher importance and both uses. Returns how many were merged away."""
     with uow:
-        index = indexes.of(uow, org_id)
         memories = list(
             uow.session.scalars(
                 select(Memory).where(Memory.org_id == org_id).order_by(Memory.created_at)
@@ -221,7 +307,7 @@ def consolidate(uow: UnitOfWork, *, org_id: str, indexes: MemoryIndexes, similar
         for memory in memories:
             if memory.id in merged:
                 continue
-            for other_id, score in index.search(from_bytes(memory.vector), 10):
+            for other_id, score in store.search(uow, org_id, from_bytes(memory.vector), 10):
                 if other_id == memory.id or other_id in merged or score < similarity:
                     continue
                 other = uow.session.get(Memory, other_id)
@@ -235,7 +321,7 @@ def consolidate(uow: UnitOfWork, *, org_id: str, indexes: MemoryIndexes, similar
                 uow.session.delete(other)
                 merged.add(other_id)
         uow.commit()
-    indexes.forget(org_id)
+    store.removed(org_id, sorted(merged))
     return len(merged)
 
 
@@ -244,21 +330,25 @@ def prune(
     *,
     org_id: str,
     now: datetime,
-    indexes: MemoryIndexes,
+    store: MemoryStore,
     settings: PersonalitySettings,
 ) -> int:
     """Forget what was unimportant, rarely used and not used for `memory_retention_days`.
     Returns how many were forgotten."""
     cutoff = now - timedelta(days=settings.memory_retention_days)
     with uow:
-        gone = uow.session.execute(
-            delete(Memory).where(
-                Memory.org_id == org_id,
-                Memory.importance < settings.keep_importance,
-                Memory.access_count < settings.keep_uses,
-                Memory.last_accessed_at < cutoff,
+        gone = list(
+            uow.session.scalars(
+                delete(Memory)
+                .where(
+                    Memory.org_id == org_id,
+                    Memory.importance < settings.keep_importance,
+                    Memory.access_count < settings.keep_uses,
+                    Memory.last_accessed_at < cutoff,
+                )
+                .returning(Memory.id)
             )
         )
         uow.commit()
-    indexes.forget(org_id)
-    return int(gone.rowcount)  # type: ignore[attr-defined]
+    store.removed(org_id, gone)
+    return len(gone)

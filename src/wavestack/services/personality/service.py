@@ -92,7 +92,12 @@ def sentiment(text: str) -> float:
 
 
 def learn(
-    uow: UnitOfWork, *, org_id: str, data: LearnRequest, settings: PersonalitySettings
+    uow: UnitOfWork,
+    *,
+    org_id: str,
+    data: LearnRequest,
+    settings: PersonalitySettings,
+    store: memory.MemoryStore,
 ) -> LearnResult:
     """Keep the creator's own samples (other people's are skipped, never learned) and
     rebuild the style profile from the newest of them. A creator's message that follows
@@ -110,7 +115,7 @@ def learn(
         for text, _ in mine:
             kind = memory.kind_of(text)
             if kind != "other" and memory.importance_of(text, kind) >= MEMORABLE:
-                memory.remember(uow, org_id=org_id, text=text, kind=kind)
+                memory.remember(uow, org_id=org_id, text=text, kind=kind, store=store)
         for text, prompt in mine:
             uow.session.add(
                 Sample(
@@ -135,7 +140,9 @@ def learn(
 CHAT_CURSOR = "social_ingest"
 
 
-def learn_from_chat(uow: UnitOfWork, *, settings: PersonalitySettings) -> int:
+def learn_from_chat(
+    uow: UnitOfWork, *, settings: PersonalitySettings, store: memory.MemoryStore
+) -> int:
     """Learn what broadcasters wrote in chat since the last run (their own words only: a
     viewer's message is never read here). Returns how many messages were learned."""
     with uow:
@@ -160,6 +167,7 @@ def learn_from_chat(uow: UnitOfWork, *, settings: PersonalitySettings) -> int:
                         org_id=org_id,
                         data=LearnRequest(data_type="chat", content=content, source="chat"),
                         settings=settings,
+                        store=store,
                     )
         cursor.position = position
         uow.commit()
@@ -446,7 +454,7 @@ def chat(
     toxicity: Callable[[str], float] | None,
     llm: LLM | None = None,
     max_tokens: int = 400,
-    memories: memory.MemoryIndexes | None = None,
+    memories: memory.MemoryStore | None = None,
     rng: random.Random | None = None,
 ) -> ChatResponse:
     """Answer a message in the creator's voice. With a language model: it answers, shown
@@ -542,7 +550,7 @@ def _answer(
     toxicity: Callable[[str], float] | None,
     llm: LLM | None = None,
     max_tokens: int = 400,
-    memories: memory.MemoryIndexes | None = None,
+    memories: memory.MemoryStore | None = None,
     rng: random.Random | None = None,
 ) -> ChatResponse:
     """The answer (see `chat`)."""
@@ -565,7 +573,7 @@ def _answer(
                         org_id=org_id,
                         query=data.message,
                         limit=3,
-                        indexes=memories,
+                        store=memories,
                         weights=memory.weights_of(settings),
                         now=utcnow(),
                     )
