@@ -94,7 +94,7 @@ def test_up_cli_and_queue_over_http(settings_factory: Any, tmp_path: Path, backe
         org = json.loads(_cli(env, "org", "create", "E2E Creator", "--slug", "e2e"))
         assert org["slug"] == "e2e"
         assert set(org) == {"id", "name", "slug"}
-        scopes = "queue:write projects:write assets:write"
+        scopes = "queue:write projects:write assets:write ai:write"
         client = json.loads(_cli(env, "client", "create", "--org", org["id"], "--scopes", scopes))
         assert client["org_id"] == org["id"]
         assert client["scopes"] == scopes.split()
@@ -154,6 +154,19 @@ def test_up_cli_and_queue_over_http(settings_factory: Any, tmp_path: Path, backe
             published = http.get(f"/api/queue/{queued.json()['id']}").json()
             assert published["status"] == "published"
             assert feed.headers["content-type"].startswith("application/rss+xml")
+
+            # With no keys and no Ollama, chat answers in the voice learned from samples.
+            samples = [
+                {"role": "viewer", "message": "when does the stream start?"},
+                {"role": "creator", "message": "stream starts at 8, bring snacks 🔥"},
+                {"role": "creator", "message": "ranked grind tonight, lets gooo"},
+            ]
+            learned = http.post("/api/v1/learn", json={"content": samples})
+            assert learned.json()["learned"] == 2, learned.text
+            asked = {"userId": "viewer", "message": "what time does the stream start?"}
+            answer = http.post("/api/v1/chat", json=asked).json()
+            assert answer["response"] == "stream starts at 8, bring snacks 🔥", answer
+            assert answer["provider"] == "past-replies"
     finally:
         server.send_signal(signal.SIGINT)
         try:
