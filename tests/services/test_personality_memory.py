@@ -85,6 +85,9 @@ def test_recall_finds_the_right_memory(
     assert theirs["items"] == []  # another organization's memories are not there
     used = api.get("/api/v1/memory", headers=tenant.headers, params={"query": "duo partner"})
     assert used.json()["items"][0]["memory"]["accessCount"] >= 1
+    newest = api.get("/api/v1/memory", headers=tenant.headers, params={"limit": 5}).json()
+    assert ids["duo"] in [h["memory"]["id"] for h in newest["items"]]  # among those just used
+    assert len(newest["items"]) == 5
 
 
 def test_consolidation_and_pruning(

@@ -116,10 +116,20 @@ async def remember(
 async def recall(
     request: Request,
     caller: Annotated[Principal, Depends(require("ai:read"))],
-    query: Annotated[str, Query(min_length=1, max_length=2000)],
+    query: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> Response:
-    """The memories that best answer `query`: relevance, importance and recency, weighed."""
+    """The memories that best answer `query` (relevance, importance and recency, weighed);
+    without one, the most recently used."""
+    if not query or not query.strip():
+        newest = await call_db(
+            request,
+            memory.latest,
+            container_of(request).uow(write=False),
+            org_id=caller.org_id,
+            limit=limit,
+        )
+        return json_response(MemoryHits(items=newest))
     hits = await run_in_threadpool(
         memory.recall,
         container_of(request).uow(),

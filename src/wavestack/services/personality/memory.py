@@ -282,6 +282,22 @@ def recall(
         return hits
 
 
+def latest(uow: UnitOfWork, *, org_id: str, limit: int) -> list[MemoryHit]:
+    """The most recently used memories (a recall without a question: nothing counts as
+    used)."""
+    with uow:
+        rows = uow.session.scalars(
+            select(Memory)
+            .options(defer(Memory.vector))
+            .where(Memory.org_id == org_id)
+            .order_by(Memory.last_accessed_at.desc(), Memory.created_at.desc())
+            .limit(limit)
+        )
+        return [
+            MemoryHit(memory=MemoryRead.model_validate(m), score=0.0, relevance=0.0) for m in rows
+        ]
+
+
 def forget(uow: UnitOfWork, *, org_id: str, memory_id: str, store: MemoryStore) -> None:
     """Remove one memory."""
     with uow:
