@@ -345,16 +345,7 @@ def generate(
         uow.session.flush()
         if generation.status == "approved" and generation.content_type == "tweet":
             # The organization turned review off: the tweet goes to the autoposter as is.
-            generation.draft_id = autoposter.queue_approved(
-                uow,
-                org_id=org_id,
-                text=generation.content,
-                source="ai",
-                by="personality (review off)",
-                now=now,
-                every=every,
-                platforms=platforms,
-            ).id
+            _to_autoposter(uow, generation, "personality (review off)", now, every, platforms)
         uow.commit()
         return GenerationRead.model_validate(generation)
 
@@ -701,14 +692,7 @@ def approve(
     """Approve generated content; an approved tweet goes to the autoposter, queued at the
     next free time. Approving again changes nothing."""
     with uow:
-        generation = get_for_org(
-            uow.session,
-            Generation,
-            org_id=org_id,
-            id=generation_id,
-            what="generated content",
-            for_update=True,
-        )
+        generation = _locked(uow, org_id, generation_id)
         if generation.status == "rejected":
             raise Conflict("this content was rejected; generate again")
         if generation.status == "pending":
@@ -716,19 +700,41 @@ def approve(
             generation.decided_by = by
             generation.decided_at = now
         if generation.content_type == "tweet" and generation.draft_id is None:
-            draft = autoposter.queue_approved(
-                uow,
-                org_id=org_id,
-                text=generation.content,
-                source="ai",
-                by=by,
-                now=now,
-                every=every,
-                platforms=platforms,
-            )
-            generation.draft_id = draft.id
+            _to_autoposter(uow, generation, by, now, every, platforms)
         uow.commit()
         return GenerationRead.model_validate(generation)
+
+
+def _locked(uow: UnitOfWork, org_id: str, generation_id: str) -> Generation:
+    return get_for_org(
+        uow.session,
+        Generation,
+        org_id=org_id,
+        id=generation_id,
+        what="generated content",
+        for_update=True,
+    )
+
+
+def _to_autoposter(
+    uow: UnitOfWork,
+    generation: Generation,
+    by: str,
+    now: datetime,
+    every: timedelta,
+    platforms: list[str],
+) -> None:
+    """Queue an approved tweet through the autoposter, at its next free time."""
+    generation.draft_id = autoposter.queue_approved(
+        uow,
+        org_id=generation.org_id,
+        text=generation.content,
+        source="ai",
+        by=by,
+        now=now,
+        every=every,
+        platforms=platforms,
+    ).id
 
 
 def reject(
@@ -742,14 +748,7 @@ def reject(
 ) -> GenerationRead:
     """Reject generated content with feedback; it is never published."""
     with uow:
-        generation = get_for_org(
-            uow.session,
-            Generation,
-            org_id=org_id,
-            id=generation_id,
-            what="generated content",
-            for_update=True,
-        )
+        generation = _locked(uow, org_id, generation_id)
         if generation.status == "approved":
             raise Conflict("this content is approved; cancel its queue item instead")
         if generation.status == "pending":
