@@ -10,7 +10,10 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Sequence
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path, PurePosixPath
@@ -27,7 +30,7 @@ _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FEED, PAGE, RECENT = "feed.xml", "index.html", "recent.json"
 META_PREFIX = "post-"
-REFRESH_TRIES = 5
+LOCK = ".refresh.lock"  # not a name the folder's route serves
 
 
 class LocalPublisher:
@@ -88,7 +91,7 @@ class LocalPublisher:
         for older in folder.glob(f"{META_PREFIX}*-{item.id}.json"):
             if older.name != name:
                 older.unlink(missing_ok=True)  # published again: the newest one counts
-        self.refresh(item.org_id)
+        self.refresh(item.org_id, {**meta, "file": name})
         return Published(external_id=item.id, url=self.permalink(item.org_id, meta))
 
     def permalink(self, org_id: str, post: dict[str, Any]) -> str:
@@ -115,30 +118,32 @@ class LocalPublisher:
             return []
         return [post for post in found if isinstance(post, dict)]
 
-    def _newest(self, folder: Path) -> list[str]:
+    def _newest(self, folder: Path) -> list[Path]:
         """The metadata files of the newest posts, newest first (their names sort by time)."""
         names = sorted(
             n for n in os.listdir(folder) if n.startswith(META_PREFIX) and n.endswith(".json")
         )
-        return names[::-1][: self.feed_items]
+        return [folder / name for name in names[::-1][: self.feed_items]]
 
-    def refresh(self, org_id: str) -> None:
-        """Rewrite the feed and the page from the newest posts' metadata (only a new one is
-        read; the rest come from the last refresh). Two workers publishing at once may
-        write over each other; each looks again after writing and writes again when newer
-        posts are on disk than it wrote, so the last writer always leaves every post in.
-        No lock: a second machine would not share it anyway."""
+    def refresh(self, org_id: str, posted: dict[str, Any] | None = None) -> None:
+        """Rewrite the feed and the page: the newest posts the last refresh kept, with
+        `posted` (the post just written) merged in. Workers on this machine take turns (a
+        lock file), so none drops another's post; the folder itself is read only when the
+        kept list is missing (the first post, or removed by hand), so a refresh costs the
+        same at the ten-thousandth post as at the first."""
         folder = self.folder(org_id)
-        for _ in range(REFRESH_TRIES):
-            names = self._newest(folder)
-            known = {str(post.get("file")): post for post in self.posts(org_id)}
-            posts = [known.get(name) or _read_meta(folder / name) for name in names]
-            shown = [post for post in posts if post is not None]
+        with _turn(folder / LOCK):
+            if (folder / RECENT).exists():
+                shown = self.posts(org_id)
+            else:
+                shown = [p for p in map(_read_meta, self._newest(folder)) if p is not None]
+            if posted is not None:
+                shown = [posted, *(p for p in shown if p.get("id") != posted.get("id"))]
+            shown.sort(key=lambda post: str(post.get("publishedAt", "")), reverse=True)
+            shown = shown[: self.feed_items]
             _write_atomically(folder / RECENT, json.dumps(shown, ensure_ascii=False).encode())
             _write_atomically(folder / FEED, self.feed(org_id, shown))
             _write_atomically(folder / PAGE, self.page(org_id, shown).encode())
-            if self._newest(folder) == names:
-                return
 
     def feed(self, org_id: str, posts: list[dict[str, Any]]) -> bytes:
         """RSS 2.0 of the posts, each with its media as an enclosure. (Built as text: it is
@@ -224,6 +229,28 @@ def _attr(value: object) -> str:
 def _text_of(post: dict[str, Any]) -> str:
     tags = " ".join(f"#{tag}" for tag in post.get("hashtags") or [])
     return " ".join(part for part in (str(post.get("caption") or ""), tags) if part)
+
+
+if sys.platform == "win32":  # no flock there: one process's workers take turns
+    _TURNS = threading.Lock()
+
+    @contextmanager
+    def _turn(path: Path) -> Iterator[None]:
+        with _TURNS:
+            yield
+
+else:
+    import fcntl
+
+    @contextmanager
+    def _turn(path: Path) -> Iterator[None]:
+        """Hold the folder's lock file: every worker process of this machine waits."""
+        with path.open("a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _write_atomically(path: Path, content: bytes | BinaryIO) -> None:
