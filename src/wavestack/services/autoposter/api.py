@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Request, Response
@@ -94,7 +93,7 @@ async def approve(
             draft_id=draft_id,
             by=caller.client_id,
             now=utcnow(),
-            every=timedelta(hours=settings.post_frequency_hours),
+            every=settings.every,
             platforms=list(settings.platforms),
         )
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,3 +25,8 @@ class AutoposterSettings(BaseSettings):
         description="Where approved drafts are posted, comma-separated (text posts: x, "
         "linkedin, facebook, local).",
     )
+
+    @property
+    def every(self) -> timedelta:
+        """The time between two approved drafts going out."""
+        return timedelta(hours=self.post_frequency_hours)

@@ -35,7 +35,6 @@ from wavestack.services.personality.schemas import (
 from wavestack.services.personality.settings import PersonalitySettings
 
 router = APIRouter(prefix="/api/v1", tags=["personality"])
-VOICES = answers.VOICES
 
 
 def _store(request: Request) -> memory.MemoryStore:
@@ -44,7 +43,7 @@ def _store(request: Request) -> memory.MemoryStore:
 
 def _cadence() -> tuple[timedelta, list[str]]:
     settings = AutoposterSettings()
-    return timedelta(hours=settings.post_frequency_hours), list(settings.platforms)
+    return settings.every, list(settings.platforms)
 
 
 @router.post("/learn", response_model=LearnResult)
@@ -82,7 +81,7 @@ async def chat(
             container_of(request).uow(),
             org_id=caller.org_id,
             data=data,
-            voices=VOICES,
+            voices=answers.VOICES,
             settings=PersonalitySettings(),
             toxicity=answers.toxicity().score,
             llm=llm,
@@ -245,7 +244,7 @@ async def generate(
             container_of(request).uow(),
             org_id=caller.org_id,
             data=data,
-            voices=VOICES,
+            voices=answers.VOICES,
             settings=PersonalitySettings(),
             toxicity=answers.toxicity().score,
             now=utcnow(),
