@@ -5,10 +5,13 @@ catchphrases and emoji, a third of them answers to a viewer's question), learns 
 the service in batches, then times `--runs` generations of each content type and as many
 chat answers (half close to a past question, half not): p50, p95 and max in milliseconds.
 The first generation after learning builds the style model; it is reported apart (cold).
-Then `--memories` memories are stored and `--runs` recalls timed (the first builds the
-organization's vector index from the database: reported apart).
+Then `--memories` memories are stored in the database and `--runs` recalls timed through
+the `--index` (`chroma`: the embedded Chroma `make run` uses; `database`: read into the
+process). The first recall builds the organization's index from the database (Chroma's
+collection brought in line, or the vectors read): reported apart.
 
     python bench/ai_personality.py [--samples 5000] [--runs 200] [--memories 100000]
+                                   [--index chroma|database]
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from wavestack.kernel.config import Settings
 from wavestack.migrations.runner import upgrade
 from wavestack.services import auth
 from wavestack.services.auto_mod import bundled_model
-from wavestack.services.personality import memory, service
+from wavestack.services.personality import memory, service, stores
 from wavestack.services.personality.models import Memory
 from wavestack.services.personality.schemas import (
     ChatRequest,
@@ -38,6 +41,7 @@ from wavestack.services.personality.schemas import (
     LearnRequest,
 )
 from wavestack.services.personality.settings import PersonalitySettings
+from wavestack.services.personality.stores import MemoryStore
 from wavestack.services.personality.vectors import embed, to_bytes
 
 WORDS = (  # noqa: SIM905 - a word list
@@ -82,7 +86,7 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def recall_timings(
-    container: Any, org_id: str, count: int, runs: int, rng: random.Random
+    container: Any, org_id: str, count: int, runs: int, rng: random.Random, store: MemoryStore
 ) -> dict[str, object]:
     """Store `count` memories (in bulk), then time `runs` recalls."""
     started = time.perf_counter()
@@ -108,7 +112,6 @@ def recall_timings(
                 )
             conn.execute(table.insert(), rows)
     stored = time.perf_counter() - started
-    store = memory.LocalStore()
     weights = memory.weights_of(PersonalitySettings())
 
     def recall() -> float:
@@ -139,6 +142,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--memories", type=int, default=100_000)
+    parser.add_argument("--index", choices=["chroma", "database"], default="chroma")
     args = parser.parse_args()
     rng = random.Random(7)
     settings = PersonalitySettings()
@@ -148,6 +152,7 @@ def main() -> None:
             Settings(data_dir=Path(tmp), log_level="WARNING", env="test"), namespace="bench-ai"
         )
         upgrade(container.db.engine)
+        store = stores.STORES.at(stores.location_of(container.settings, args.index))
         org = auth.create_organization(container.uow(), auth.OrganizationCreate(name="bench"))
         lines = corpus(args.samples, rng)
         started = time.perf_counter()
@@ -158,7 +163,7 @@ def main() -> None:
                 org_id=org.id,
                 data=batch,
                 settings=settings,
-                store=memory.LocalStore(),
+                store=store,
             )
         learned = time.perf_counter() - started
         voices = service.Voices()
@@ -205,7 +210,8 @@ def main() -> None:
             )
             asked.append(time.perf_counter() - begin)
         result["chat"] = percentiles(asked)
-        result |= recall_timings(container, org.id, args.memories, args.runs, rng)
+        result["index"] = args.index
+        result |= recall_timings(container, org.id, args.memories, args.runs, rng, store)
         container.close()
     print(json.dumps(result, indent=2))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -47,6 +48,7 @@ class Container:
     transcoder: Transcoder
     semaphores: Semaphores  # places shared by every process of the install (with Redis)
     closed: bool = field(default=False)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """Open a unit of work; committing it wakes the outbox dispatcher."""
@@ -60,11 +62,17 @@ class Container:
             retries=retries,
         )
 
+    def on_close(self, release: Callable[[], None]) -> None:
+        """Run `release` when the container closes (what a service opened for it)."""
+        self._closers.append(release)
+
     def close(self) -> None:
         """Stop background threads and release connections."""
         if self.closed:
             return
         self.closed = True
+        for release in reversed(self._closers):
+            release()
         self.dispatcher.stop()
         self.bus.close()
         self.db.dispose()

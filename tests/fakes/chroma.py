@@ -1,7 +1,7 @@
 """A protocol-level fake of Chroma's HTTP API (v2) for what the memory store uses: identity,
-tenant, database and pre-flight checks, get-or-create a collection, add (ids, embeddings,
-metadatas), query by embedding with a `where` filter on metadata (cosine distance), delete
-by ids, and count."""
+tenant, database and pre-flight checks, get-or-create a collection, add and upsert (ids,
+embeddings, metadatas), get ids a page at a time, query by embedding with a `where` filter
+on metadata (cosine distance), delete by ids, and count."""
 
 from __future__ import annotations
 
@@ -65,15 +65,28 @@ class FakeChroma:
         found = self.collections.get(collection_id)
         if found is None:
             return _error(404, "NotFoundError", f"collection {collection_id} does not exist")
-        if action == "add":
+        if action in ("add", "upsert"):
             metadatas = body.get("metadatas") or [None] * len(body["ids"])
             for record_id, vector, meta in zip(
                 body["ids"], body["embeddings"], metadatas, strict=True
             ):
-                if record_id in found.records:
+                if action == "add" and record_id in found.records:
                     continue  # add keeps the first of an id, as Chroma does
                 found.records[record_id] = (vector, meta or {})
-            return _json(True, 201)
+            return _json(True, 201 if action == "add" else 200)
+        if action == "get":
+            offset, limit = body.get("offset") or 0, body.get("limit")
+            ids = sorted(found.records)[offset : None if limit is None else offset + limit]
+            return _json(
+                {
+                    "ids": ids,
+                    "embeddings": None,
+                    "metadatas": None,
+                    "documents": None,
+                    "uris": None,
+                    "include": body.get("include", []),
+                }
+            )
         if action == "delete":
             for record_id in body.get("ids") or []:
                 found.records.pop(record_id, None)

@@ -16,8 +16,8 @@ from support import SyncASGIClient, Tenant, set_settings
 from wavestack.bootstrap import Container
 from wavestack.services.content_queue import x_length
 from wavestack.services.personality import PersonalitySettings
-from wavestack.services.personality.memory import LocalStore
 from wavestack.services.personality.service import learn_from_chat
+from wavestack.services.personality.stores import LocalStore
 from wavestack.services.personality.style import tokens
 from wavestack.services.personality.vectors import embed
 

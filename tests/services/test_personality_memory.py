@@ -14,7 +14,9 @@ from fakes.chroma import FakeChroma
 from fakes.http import served
 from support import SyncASGIClient, Tenant
 from wavestack.bootstrap import Container
+from wavestack.kernel.filelock import hold
 from wavestack.services.personality.memory import importance_of, kind_of
+from wavestack.services.personality.stores import ChromaStore, bring_in_line, memory_store
 
 MEMORIES = {
     "diamond": "I hit diamond rank in Valorant last season after a long grind",
@@ -67,9 +69,15 @@ def test_kind_and_importance_come_from_the_wording() -> None:
     assert importance_of("the sky", "other") == 5
 
 
+@pytest.mark.parametrize("index", ["chroma", "database"])
 def test_recall_finds_the_right_memory(
-    api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+    api: SyncASGIClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    index: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("WAVESTACK_PERSONALITY_MEMORY_INDEX", index)
     ids = {key: remember(api, tenant, text)["id"] for key, text in MEMORIES.items()}
     found = 0
     for question, key in QUESTIONS.items():
@@ -129,21 +137,63 @@ def chroma(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChroma]:
 
 
 def test_memories_can_live_in_a_chroma_server(
-    chroma: FakeChroma, api: SyncASGIClient, tenant: Tenant, other_tenant: Tenant
+    chroma: FakeChroma,
+    api: SyncASGIClient,
+    container: Container,
+    tenant: Tenant,
+    other_tenant: Tenant,
 ) -> None:
     ids = {key: remember(api, tenant, MEMORIES[key])["id"] for key in ("duo", "snack", "city")}
-    remember(api, other_tenant, "My duo partner is someone else entirely")
-    (collection,) = chroma.collections.values()
-    assert collection.name == "wavestack_memories"
-    assert {meta["org_id"] for _, meta in collection.records.values()} == {
-        tenant.org_id,
-        other_tenant.org_id,
+    theirs = remember(api, other_tenant, "My duo partner is someone else entirely")
+    held = {c.name: set(c.records) for c in chroma.collections.values()}
+    assert held == {  # a collection each: a search never meets another's vectors
+        f"memories-{tenant.org_id}-hash512": set(ids.values()),
+        f"memories-{other_tenant.org_id}-hash512": {theirs["id"]},
     }
     hits = api.get(
         "/api/v1/memory", headers=tenant.headers, params={"query": "who is your duo partner"}
     ).json()["items"]
     assert hits[0]["memory"]["id"] == ids["duo"], hits
-    assert {h["memory"]["id"] for h in hits} <= set(ids.values())  # only this organization's
-    assert chroma.queries[-1]["where"] == {"org_id": tenant.org_id}
+    assert {h["memory"]["id"] for h in hits} <= set(ids.values())
     assert api.delete(f"/api/v1/memory/{ids['duo']}", headers=tenant.headers).status_code == 204
-    assert ids["duo"] not in collection.records
+    assert ids["duo"] not in held_by(chroma, tenant.org_id)
+
+    # A collection that drifted from the database (a crash between the two) is brought in
+    # line the first time a process searches it.
+    store = memory_store(container.settings)
+    assert isinstance(store, ChromaStore)
+    collection = store.collection(tenant.org_id)
+    collection.delete(ids=[ids["snack"]])
+    collection.add(ids=["gone-elsewhere"], embeddings=[[0.5] * 512])
+    with container.uow(write=False) as uow:
+        assert bring_in_line(uow, tenant.org_id, collection) == (1, 1)
+    assert held_by(chroma, tenant.org_id) == {ids["snack"], ids["city"]}
+
+
+def held_by(chroma: FakeChroma, org_id: str) -> set[str]:
+    (found,) = (c for c in chroma.collections.values() if org_id in c.name)
+    return set(found.records)
+
+
+def test_memories_live_in_the_embedded_chroma_by_default(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    folder = container.settings.data_dir / "chroma"
+    folder.mkdir(parents=True)
+    other_process = hold(folder / "wavestack.lock")  # as `wavestack api` beside `up` would
+    assert other_process is not None
+    refused = api.post("/api/v1/memory", headers=tenant.headers, json={"text": "I live in Berlin"})
+    assert refused.status_code == 503
+    assert "open in another process" in refused.json()["error"]["message"]
+    other_process.release()
+
+    ids = {key: remember(api, tenant, MEMORIES[key])["id"] for key in ("duo", "snack", "city")}
+    assert (folder / "chroma.sqlite3").exists()
+    store = memory_store(container.settings)
+    assert isinstance(store, ChromaStore)
+    assert store.collection(tenant.org_id).count() == 3
+    hits = api.get(
+        "/api/v1/memory", headers=tenant.headers, params={"query": "who is your duo partner"}
+    ).json()["items"]
+    assert hits[0]["memory"]["id"] == ids["duo"]
+    assert hold(folder / "wavestack.lock") is None  # kept while this process has it open

@@ -24,7 +24,7 @@ from support import (
 from wavestack.app import create_app
 from wavestack.bootstrap import Container, bootstrap
 from wavestack.kernel.ids import new_id
-from wavestack.services import content_queue
+from wavestack.services import cms, content_queue
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
 from wavestack.services.publishing import PublishScheduler
@@ -106,6 +106,31 @@ def test_a_due_item_is_published_to_the_local_feed(
     job = PublishToPlatform(org_id=tenant.org_id, item_id=queued["id"], platform="local")
     publish(container.uow, publishers_of(container), job)
     assert api.get("/api/posts", headers=tenant.headers).json()["total"] == 1
+
+
+def test_the_local_feed_keeps_one_entry_per_post_and_rebuilds_from_its_files(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    first, second = queue(api, tenant, title="First"), queue(api, tenant, title="Second")
+    assert PublishScheduler(container.uow).run_once() == 2
+    local = publishers_of(container)["local"]
+    again = content_queue.get_item(container.uow(), org_id=tenant.org_id, item_id=first["id"])
+    assets = [cms.get_asset(container.uow(), org_id=tenant.org_id, asset_id=again.asset_id)]
+    local.publish(again, assets)  # published again, as after a stalled worker
+    folder = container.settings.data_dir / "published" / tenant.org_id
+    metadata = sorted(path.name for path in folder.glob("post-*.json"))
+    assert metadata == sorted(f"post-{item['id']}.json" for item in (first, second))
+
+    def titles() -> list[str | None]:
+        feed = api.get(f"/published/{tenant.org_id}/feed.xml")
+        channel = ET.fromstring(feed.content).find("channel")  # noqa: S314 - the feed we wrote
+        assert channel is not None
+        return [entry.findtext("title") for entry in channel.findall("item")]
+
+    assert titles() == ["First", "Second"]  # the newest publication first
+    (folder / "recent.json").unlink()  # the kept list lost: the folder is read again
+    local.refresh(tenant.org_id)
+    assert titles() == ["First", "Second"]
 
 
 def test_items_wait_for_their_time_and_their_asset(

@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(
         None,
-        description="When set: memory vectors go to this Chroma server (else they are kept "
-        "in the database and searched in each process).",
+        description="A Chroma server for memory vectors, for installs of several processes "
+        "(else Chroma is embedded in the data dir; see `WAVESTACK_PERSONALITY_MEMORY_INDEX`).",
     )
     db_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size.")
     log_level: str = Field("INFO", description="Logging level.")

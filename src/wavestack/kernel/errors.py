@@ -80,3 +80,10 @@ class RateLimited(AppError):
 
     status_code = 429
     code = "RATE_LIMITED"
+
+
+class Unavailable(AppError):
+    """Something the request needs cannot be reached or is not set up."""
+
+    status_code = 503
+    code = "UNAVAILABLE"

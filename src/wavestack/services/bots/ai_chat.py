@@ -22,17 +22,9 @@ Answerer = Callable[[ChatBot, str, str, str, str], str | None]
 
 
 def _personality(bot: ChatBot, user_id: str, text: str, platform: str, channel: str) -> str | None:
-    # Imported here: the personality reaches auto-mod, which builds on the bots.
-    from wavestack.services import personality
-
-    return personality.reply_in_chat(
-        bot.uow(),
-        org_id=bot.org_id,
-        user_id=user_id,
-        message=text,
-        platform=platform,
-        channel=channel,
-    )
+    if bot.ports.answer is None:
+        return None
+    return bot.ports.answer(user_id, text, platform, channel)
 
 
 @command("ai", permission=Level.moderator)

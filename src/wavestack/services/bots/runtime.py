@@ -87,6 +87,8 @@ class AllowAll:
 
 
 ClipStarter = Callable[[str, float, float, str | None], str]
+# The creator's AI voice: (user id, message, platform, channel) -> what to answer, if anything
+AIAnswer = Callable[[str, str, str, str], str | None]
 
 
 @dataclass
@@ -98,6 +100,7 @@ class Ports:
     obs: Obs | None = None
     moderation: ModerationHook = field(default_factory=AllowAll)
     clip: ClipStarter | None = None
+    answer: AIAnswer | None = None
 
 
 @dataclass

@@ -27,7 +27,7 @@ from wavestack.services.bots import (
 )
 from wavestack.services.bots.console import PLATFORMS
 from wavestack.services.bots.engine import Command
-from wavestack.services.bots.runtime import AllowAll, ChatBot, ModerationHook, Ports
+from wavestack.services.bots.runtime import AIAnswer, AllowAll, ChatBot, ModerationHook, Ports
 from wavestack.services.bots.settings import BotSettings
 
 if TYPE_CHECKING:
@@ -71,6 +71,26 @@ def clip_starter(
     return start
 
 
+def ai_answerer(container: Container, org_id: str) -> AIAnswer:
+    """The personality's answers in chat, for the organization."""
+
+    def answer(user_id: str, text: str, platform: str, channel: str) -> str | None:
+        # Imported here: the personality reaches auto-mod, which builds on the bots.
+        from wavestack.services import personality
+
+        return personality.reply_in_chat(
+            container.uow(),
+            settings=container.settings,
+            org_id=org_id,
+            user_id=user_id,
+            message=text,
+            platform=platform,
+            channel=channel,
+        )
+
+    return answer
+
+
 def build_bot(
     container: Container,
     *,
@@ -84,6 +104,8 @@ def build_bot(
     """A bot with every command and feature, storing chat and announcing it live."""
     if ports.clip is None:
         ports.clip = clip_starter(container, org_id)
+    if ports.answer is None:
+        ports.answer = ai_answerer(container, org_id)
     extra = {"monotonic": monotonic} if monotonic is not None else {}
     bot = ChatBot(
         org_id=org_id,

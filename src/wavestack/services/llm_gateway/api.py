@@ -13,7 +13,7 @@ from starlette.responses import StreamingResponse
 
 from wavestack.deps import call_db, container_of, require
 from wavestack.kernel.auth import Principal
-from wavestack.kernel.errors import AppError
+from wavestack.kernel.errors import Unavailable
 from wavestack.kernel.web import json_response
 from wavestack.providers.llm import Completion, LLMError, Message
 from wavestack.services.llm_gateway import service
@@ -29,11 +29,8 @@ from wavestack.services.llm_gateway.settings import GatewaySettings
 router = APIRouter(prefix="/api/v1/llm", tags=["llm"])
 
 
-class NoModel(AppError):
+class NoModel(Unavailable):
     """No language model is set up, or none answered."""
-
-    status_code = 503
-    code = "UNAVAILABLE"
 
 
 @router.post("/chat", response_model=Answer)

@@ -1,5 +1,5 @@
-"""What every way into the personality shares in one process: the built voices, the
-memory store and the toxicity model; and its answer to a chat message, for the bots."""
+"""What every way into the personality shares in one process: the built voices and the
+toxicity model; and its answer to a chat message, for the bots."""
 
 from __future__ import annotations
 
@@ -11,18 +11,12 @@ from wavestack.kernel.logging import get_logger
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services import llm_gateway
 from wavestack.services.auto_mod import ToxicityModel, bundled_model
-from wavestack.services.personality import memory, service
+from wavestack.services.personality import service, stores
 from wavestack.services.personality.schemas import ChatContext, ChatRequest
 from wavestack.services.personality.settings import PersonalitySettings
 
 log = get_logger(__name__)
 VOICES = service.Voices()
-
-
-@cache
-def memories() -> memory.MemoryStore:
-    """The memory store of this process, as the install's settings say."""
-    return memory.store_for(Settings().chroma_url)
 
 
 @cache
@@ -32,10 +26,18 @@ def toxicity() -> ToxicityModel:
 
 
 def reply_in_chat(
-    uow: UnitOfWork, *, org_id: str, user_id: str, message: str, platform: str, channel: str
+    uow: UnitOfWork,
+    *,
+    settings: Settings,
+    org_id: str,
+    user_id: str,
+    message: str,
+    platform: str,
+    channel: str,
 ) -> str | None:
-    """The creator's answer to a chat message (their voice, checked for safety), or None
-    when there is nothing learned yet or nothing safe to say."""
+    """The creator's answer to a chat message (their voice, checked for safety, with the
+    memories of the install's store), or None when there is nothing learned yet or nothing
+    safe to say."""
     llm, max_tokens = llm_gateway.configured()
     try:
         answer = service.chat(
@@ -51,7 +53,7 @@ def reply_in_chat(
             toxicity=toxicity().score,
             llm=llm,
             max_tokens=max_tokens,
-            memories=memories(),
+            memories=stores.memory_store(settings),
         )
     except AppError as exc:
         log.info("the personality had nothing to say", reason=str(exc))

@@ -15,7 +15,7 @@ from wavestack.kernel.schemas import Page
 from wavestack.kernel.web import PageLimit, PageOffset, json_response
 from wavestack.services import llm_gateway
 from wavestack.services.autoposter import AutoposterSettings
-from wavestack.services.personality import answers, memory, service
+from wavestack.services.personality import answers, memory, service, stores
 from wavestack.services.personality.schemas import (
     ChatRequest,
     ChatResponse,
@@ -37,8 +37,8 @@ from wavestack.services.personality.settings import PersonalitySettings
 router = APIRouter(prefix="/api/v1", tags=["personality"])
 
 
-def _store(request: Request) -> memory.MemoryStore:
-    return memory.store_for(container_of(request).settings.chroma_url)
+def _store(request: Request) -> stores.MemoryStore:
+    return stores.memory_store(container_of(request).settings)
 
 
 def _cadence() -> tuple[timedelta, list[str]]:

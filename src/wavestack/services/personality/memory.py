@@ -6,14 +6,11 @@ same, and forgotten when it was unimportant, unused and old."""
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
-from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import defer
 
 from wavestack.kernel.clock import as_utc
@@ -22,13 +19,8 @@ from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.personality.models import Memory
 from wavestack.services.personality.schemas import MemoryHit, MemoryKind, MemoryRead
 from wavestack.services.personality.settings import PersonalitySettings
-from wavestack.services.personality.vectors import (
-    Vector,
-    VectorIndex,
-    embed,
-    from_bytes,
-    to_bytes,
-)
+from wavestack.services.personality.stores import MemoryStore
+from wavestack.services.personality.vectors import embed, from_bytes, to_bytes
 
 BASE_IMPORTANCE = {"fact": 7, "preference": 8, "event": 6, "relationship": 9, "other": 5}
 EMPHASIS = re.compile(r"\b(always|never|favou?rite|love|hate|remember)\b", re.IGNORECASE)
@@ -67,118 +59,6 @@ def importance_of(text: str, kind: MemoryKind) -> int:
     """The base of its kind, one more per emphasis word (always, never, favorite...), at
     most 10."""
     return min(BASE_IMPORTANCE[kind] + len(EMPHASIS.findall(text)), 10)
-
-
-class MemoryStore(Protocol):
-    """Where memory vectors are searched."""
-
-    def search(
-        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
-    ) -> list[tuple[str, float]]:
-        """The `k` nearest memories of the organization: id and cosine similarity."""
-
-    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
-        """A memory was stored (called inside its transaction: a failure undoes it)."""
-
-    def removed(self, org_id: str, memory_ids: list[str]) -> None:
-        """Memories were forgotten."""
-
-
-class LocalStore:
-    """Vectors kept in the database and searched in this process: each organization's
-    index is rebuilt when a newer memory exists (another process added it; this one
-    forgets its index when it removes some). A memory another process removed stays in the
-    index until then, and recall skips it."""
-
-    def __init__(self) -> None:
-        self._built: dict[str, tuple[datetime | None, VectorIndex]] = {}
-        self._lock = threading.Lock()
-
-    def search(
-        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
-    ) -> list[tuple[str, float]]:
-        return self._index(uow, org_id).search(vector, k)
-
-    def _index(self, uow: UnitOfWork, org_id: str) -> VectorIndex:
-        version = uow.session.scalar(
-            select(func.max(Memory.created_at)).where(Memory.org_id == org_id)
-        )
-        with self._lock:
-            known = self._built.get(org_id)
-        if known is not None and known[0] == version:
-            return known[1]
-        rows = uow.session.execute(
-            select(Memory.id, Memory.vector).where(Memory.org_id == org_id)
-        ).all()
-        index = VectorIndex([r.id for r in rows], [from_bytes(r.vector) for r in rows])
-        with self._lock:
-            self._built[org_id] = (version, index)
-        return index
-
-    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
-        pass  # the next search sees a newer memory and rebuilds
-
-    def removed(self, org_id: str, memory_ids: list[str]) -> None:
-        with self._lock:
-            self._built.pop(org_id, None)
-
-
-class ChromaStore:
-    """Vectors in a Chroma server (`WAVESTACK_CHROMA_URL`): one collection, each vector
-    tagged with its organization, searched by cosine with the organization as a filter."""
-
-    COLLECTION = "wavestack_memories"
-
-    def __init__(self, url: str) -> None:
-        import chromadb  # only with a Chroma server configured
-        from chromadb.config import Settings as ChromaSettings
-
-        parts = urlsplit(url)
-        client = chromadb.HttpClient(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or (443 if parts.scheme == "https" else 8000),
-            ssl=parts.scheme == "https",
-            settings=ChromaSettings(anonymized_telemetry=False),
-        )
-        self._collection = client.get_or_create_collection(
-            self.COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
-
-    def search(
-        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
-    ) -> list[tuple[str, float]]:
-        found = self._collection.query(
-            query_embeddings=[vector.tolist()],
-            n_results=k,
-            where={"org_id": org_id},
-            include=["distances"],
-        )
-        distances = (found.get("distances") or [[]])[0]
-        return [(str(i), 1.0 - float(d)) for i, d in zip(found["ids"][0], distances, strict=True)]
-
-    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
-        self._collection.add(
-            ids=[memory_id], embeddings=[vector.tolist()], metadatas=[{"org_id": org_id}]
-        )
-
-    def removed(self, org_id: str, memory_ids: list[str]) -> None:
-        if memory_ids:
-            self._collection.delete(ids=memory_ids)
-
-
-_STORES: dict[str, MemoryStore] = {}
-_STORES_LOCK = threading.Lock()
-
-
-def store_for(chroma_url: str | None) -> MemoryStore:
-    """The memory store of this process: a Chroma server's when one is configured, else
-    the local one (one each, shared by every caller)."""
-    key = chroma_url or ""
-    with _STORES_LOCK:
-        found = _STORES.get(key)
-        if found is None:
-            found = _STORES[key] = ChromaStore(key) if key else LocalStore()
-        return found
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from wavestack.services.personality.schemas import (
     StyleRead,
 )
 from wavestack.services.personality.settings import PersonalitySettings
+from wavestack.services.personality.stores import MemoryStore
 from wavestack.services.personality.style import MarkovVoice, StyleProfile, profile_of, words_of
 from wavestack.services.personality.vectors import Vector, embed
 from wavestack.services.personality.writer import (
@@ -97,7 +98,7 @@ def learn(
     org_id: str,
     data: LearnRequest,
     settings: PersonalitySettings,
-    store: memory.MemoryStore,
+    store: MemoryStore,
 ) -> LearnResult:
     """Keep the creator's own samples (other people's are skipped, never learned) and
     rebuild the style profile from the newest of them. A creator's message that follows
@@ -140,9 +141,7 @@ def learn(
 CHAT_CURSOR = "social_ingest"
 
 
-def learn_from_chat(
-    uow: UnitOfWork, *, settings: PersonalitySettings, store: memory.MemoryStore
-) -> int:
+def learn_from_chat(uow: UnitOfWork, *, settings: PersonalitySettings, store: MemoryStore) -> int:
     """Learn what broadcasters wrote in chat since the last run (their own words only: a
     viewer's message is never read here). Returns how many messages were learned."""
     with uow:
@@ -445,7 +444,7 @@ def chat(
     toxicity: Callable[[str], float] | None,
     llm: LLM | None = None,
     max_tokens: int = 400,
-    memories: memory.MemoryStore | None = None,
+    memories: MemoryStore | None = None,
     rng: random.Random | None = None,
 ) -> ChatResponse:
     """Answer a message in the creator's voice. With a language model: it answers, shown
@@ -541,7 +540,7 @@ def _answer(
     toxicity: Callable[[str], float] | None,
     llm: LLM | None = None,
     max_tokens: int = 400,
-    memories: memory.MemoryStore | None = None,
+    memories: MemoryStore | None = None,
     rng: random.Random | None = None,
 ) -> ChatResponse:
     """The answer (see `chat`)."""

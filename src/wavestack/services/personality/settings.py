@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +32,11 @@ class PersonalitySettings(BaseSettings):
     )
     context_window: int = Field(
         20, ge=0, le=200, description="Messages of a chat conversation a model is shown."
+    )
+    memory_index: Literal["chroma", "database"] = Field(
+        "chroma",
+        description="Where memory vectors are searched: `chroma` (embedded in `<data dir>/chroma`, "
+        "or the server at `WAVESTACK_CHROMA_URL`) or `database` (read into each process).",
     )
     recency_weight: float = Field(1.0, ge=0, description="Weight of recency in recall.")
     importance_weight: float = Field(1.0, ge=0, description="Weight of importance in recall.")

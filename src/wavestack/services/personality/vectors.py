@@ -19,6 +19,7 @@ import numpy.typing as npt
 from wavestack.services.personality.style import STOPWORDS, tokens
 
 DIMENSIONS = 512
+EMBEDDING = f"hash{DIMENSIONS}"  # names the vectors' space where they are stored
 Vector = npt.NDArray[np.float32]
 
 

@@ -4,22 +4,21 @@ of the newest posts. It needs no account, so the whole queue-to-post flow runs a
 
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import os
 import re
 import secrets
 import shutil
-import sys
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
+from wavestack.kernel.filelock import taking_turns
 from wavestack.kernel.storage import FileStorage
 from wavestack.services.cms import AssetRead
 from wavestack.services.content_queue import QueueItemRead
@@ -86,11 +85,10 @@ class LocalPublisher:
             "publishedAt": published_at.isoformat(),
         }
         body = json.dumps(meta, ensure_ascii=False, indent=2).encode()
-        name = f"{META_PREFIX}{published_at:%Y%m%d%H%M%S%f}-{item.id}.json"
+        # One name per post: publishing it again replaces its metadata, and no publish has
+        # to look through the folder for an older copy.
+        name = f"{META_PREFIX}{item.id}.json"
         _write_atomically(folder / name, body)
-        for older in folder.glob(f"{META_PREFIX}*-{item.id}.json"):
-            if older.name != name:
-                older.unlink(missing_ok=True)  # published again: the newest one counts
         self.refresh(item.org_id, {**meta, "file": name})
         return Published(external_id=item.id, url=self.permalink(item.org_id, meta))
 
@@ -119,11 +117,15 @@ class LocalPublisher:
         return [post for post in found if isinstance(post, dict)]
 
     def _newest(self, folder: Path) -> list[Path]:
-        """The metadata files of the newest posts, newest first (their names sort by time)."""
-        names = sorted(
-            n for n in os.listdir(folder) if n.startswith(META_PREFIX) and n.endswith(".json")
-        )
-        return [folder / name for name in names[::-1][: self.feed_items]]
+        """The metadata files of the newest posts, newest written first."""
+        with os.scandir(folder) as entries:
+            found = [
+                entry
+                for entry in entries
+                if entry.name.startswith(META_PREFIX) and entry.name.endswith(".json")
+            ]
+        newest = heapq.nlargest(self.feed_items, found, key=lambda entry: entry.stat().st_mtime)
+        return [Path(entry.path) for entry in newest]
 
     def refresh(self, org_id: str, posted: dict[str, Any] | None = None) -> None:
         """Rewrite the feed and the page: the newest posts the last refresh kept, with
@@ -132,7 +134,7 @@ class LocalPublisher:
         kept list is missing (the first post, or removed by hand), so a refresh costs the
         same at the ten-thousandth post as at the first."""
         folder = self.folder(org_id)
-        with _turn(folder / LOCK):
+        with taking_turns(folder / LOCK):
             if (folder / RECENT).exists():
                 shown = self.posts(org_id)
             else:
@@ -229,28 +231,6 @@ def _attr(value: object) -> str:
 def _text_of(post: dict[str, Any]) -> str:
     tags = " ".join(f"#{tag}" for tag in post.get("hashtags") or [])
     return " ".join(part for part in (str(post.get("caption") or ""), tags) if part)
-
-
-if sys.platform == "win32":  # no flock there: one process's workers take turns
-    _TURNS = threading.Lock()
-
-    @contextmanager
-    def _turn(path: Path) -> Iterator[None]:
-        with _TURNS:
-            yield
-
-else:
-    import fcntl
-
-    @contextmanager
-    def _turn(path: Path) -> Iterator[None]:
-        """Hold the folder's lock file: every worker process of this machine waits."""
-        with path.open("a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _write_atomically(path: Path, content: bytes | BinaryIO) -> None:
