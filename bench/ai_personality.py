@@ -11,7 +11,7 @@ process). The first recall builds the organization's index from the database (Ch
 collection brought in line, or the vectors read): reported apart.
 
     python bench/ai_personality.py [--samples 5000] [--runs 200] [--memories 100000]
-                                   [--index chroma|database]
+                                   [--index chroma|database] [--embedding hash|minilm]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from wavestack.migrations.runner import upgrade
 from wavestack.services import auth
 from wavestack.services.auto_mod import bundled_model
 from wavestack.services.personality import memory, service, stores
+from wavestack.services.personality.embeddings import embedder
 from wavestack.services.personality.models import Memory
 from wavestack.services.personality.schemas import (
     ChatRequest,
@@ -42,7 +43,7 @@ from wavestack.services.personality.schemas import (
 )
 from wavestack.services.personality.settings import PersonalitySettings
 from wavestack.services.personality.stores import MemoryStore
-from wavestack.services.personality.vectors import embed, to_bytes
+from wavestack.services.personality.vectors import to_bytes
 
 WORDS = (  # noqa: SIM905 - a word list
     "ranked grind tonight clutch diamond map squad chat stream clip vibes snacks headset "
@@ -88,14 +89,20 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 def recall_timings(
     container: Any, org_id: str, count: int, runs: int, rng: random.Random, store: MemoryStore
 ) -> dict[str, object]:
-    """Store `count` memories (in bulk), then time `runs` recalls."""
+    """Store `count` memories (in bulk, embedded by the store's embedding), then time `runs`
+    recalls."""
     started = time.perf_counter()
     table = Memory.__table__
     with container.db.engine.begin() as conn:
         for first in range(0, count, 5000):
+            texts = [
+                " ".join(rng.sample(WORDS, 6)) + f" memory {n}"
+                for n in range(first, min(first + 5000, count))
+            ]
             rows = []
-            for n in range(first, min(first + 5000, count)):
-                text = " ".join(rng.sample(WORDS, 6)) + f" memory {n}"
+            for n, (text, vector) in enumerate(
+                zip(texts, store.embedder.embed_many(texts), strict=True), start=first
+            ):
                 kind = memory.kind_of(text)
                 rows.append(
                     {
@@ -104,7 +111,8 @@ def recall_timings(
                         "text": text,
                         "kind": kind,
                         "importance": memory.importance_of(text, kind),
-                        "vector": to_bytes(embed(text)),
+                        "vector": to_bytes(vector),
+                        "embedding": store.embedder.name,
                         "access_count": 0,
                         "last_accessed_at": utcnow(),
                         "created_at": utcnow(),
@@ -143,6 +151,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--memories", type=int, default=100_000)
     parser.add_argument("--index", choices=["chroma", "database"], default="chroma")
+    parser.add_argument("--embedding", choices=["hash", "minilm"], default="hash")
     args = parser.parse_args()
     rng = random.Random(7)
     settings = PersonalitySettings()
@@ -152,7 +161,8 @@ def main() -> None:
             Settings(data_dir=Path(tmp), log_level="WARNING", env="test"), namespace="bench-ai"
         )
         upgrade(container.db.engine)
-        store = stores.STORES.at(stores.location_of(container.settings, args.index))
+        index = stores.INDEXES.at(stores.location_of(container.settings, args.index))
+        store = stores.MemoryStore(index, embedder(args.embedding))
         org = auth.create_organization(container.uow(), auth.OrganizationCreate(name="bench"))
         lines = corpus(args.samples, rng)
         started = time.perf_counter()
@@ -210,7 +220,7 @@ def main() -> None:
             )
             asked.append(time.perf_counter() - begin)
         result["chat"] = percentiles(asked)
-        result["index"] = args.index
+        result["index"], result["embedding"] = args.index, args.embedding
         result |= recall_timings(container, org.id, args.memories, args.runs, rng, store)
         container.close()
     print(json.dumps(result, indent=2))

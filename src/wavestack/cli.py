@@ -47,7 +47,7 @@ from wavestack.runtime import (
     ensure_first_run_credentials,
     serve,
 )
-from wavestack.services import auth, auto_mod, bots, clipper, cms
+from wavestack.services import auth, auto_mod, bots, clipper, cms, personality
 
 app = typer.Typer(
     help="WaveStack: self-hosted creator automation.",
@@ -57,9 +57,11 @@ app = typer.Typer(
 org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage the token signing keys.", no_args_is_help=True)
 client_app = typer.Typer(help="Manage API clients.", no_args_is_help=True)
+memory_app = typer.Typer(help="The AI personality's memories.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(client_app, name="client")
 app.add_typer(keys_app, name="keys")
+app.add_typer(memory_app, name="memory")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -621,6 +623,23 @@ def _follow_clip(container: Container, org_id: str, job_id: str) -> clipper.Clip
             clipper.cancel_job(container.uow(), org_id=org_id, job_id=job_id)
             runner.join()
     return clipper.get_status(container.uow(write=False), org_id=org_id, job_id=job_id)
+
+
+@memory_app.command("reembed")
+def memory_reembed(data_dir: DataDir = None) -> None:
+    """Give memories made with another embedding vectors of the one now set
+    (WAVESTACK_PERSONALITY_EMBEDDING); restart a running install after."""
+    with _container(data_dir) as container:
+        embedder = personality.embedder(personality.PersonalitySettings().embedding)
+        columns = (TextColumn("embedding"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            bar = progress.add_task("memories", total=None)
+            done = personality.reembed(
+                container.uow,
+                embedder=embedder,
+                progress=lambda done, total: progress.update(bar, completed=done, total=total),
+            )
+    console.print(f"{done} memories now have {embedder.name} vectors")
 
 
 def main() -> None:

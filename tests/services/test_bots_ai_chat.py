@@ -1,6 +1,6 @@
 """The creator's AI voice in chat: off until a moderator switches it on for a channel, then
 it answers questions and mentions in the creator's learned words, not the broadcaster's own
-messages, at most once per interval per channel."""
+messages, at most once per interval per channel and per viewer."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ def test_the_ai_voice_answers_where_it_was_switched_on(
     wait_until(lambda: len(chat.chats["twitch"].sent) > 3)
     (said,) = chat.replies()
     assert said.startswith("@erin ")
+    chat.clocks.advance(31)
+    chat.say("one more: when does the stream start?", user="bob")
+    assert quiet(chat) == []  # bob was answered less than five minutes ago
+    chat.clocks.advance(300)
+    chat.say("one more: when does the stream start?", user="bob")
+    wait_until(lambda: len(chat.chats["twitch"].sent) > 4)
+    (said,) = chat.replies()
+    assert said.startswith("@bob ")
 
     restarted = chat.restart(settings=BotSettings(ai_chat_seconds=30))
     assert restarted.one("!ai off", role="moderator") == "the AI voice is off here"

@@ -16,8 +16,9 @@ from support import SyncASGIClient, Tenant, set_settings
 from wavestack.bootstrap import Container
 from wavestack.services.content_queue import x_length
 from wavestack.services.personality import PersonalitySettings
+from wavestack.services.personality.embeddings import HashEmbedder
 from wavestack.services.personality.service import learn_from_chat
-from wavestack.services.personality.stores import LocalStore
+from wavestack.services.personality.stores import DatabaseIndex, MemoryStore
 from wavestack.services.personality.style import tokens
 from wavestack.services.personality.vectors import embed
 
@@ -311,7 +312,7 @@ def test_chat_learning_reads_only_the_broadcasters_messages(
     api.post("/api/v1/ingest", headers=other_tenant.headers, json=theirs)
 
     settings = PersonalitySettings()
-    store = LocalStore()
+    store = MemoryStore(DatabaseIndex(), HashEmbedder())
     assert learn_from_chat(container.uow(), settings=settings, store=store) == len(CREATOR) + 1
     assert learn_from_chat(container.uow(), settings=settings, store=store) == 0  # read once
     style = api.get("/api/v1/profile", headers=tenant.headers).json()["style"]

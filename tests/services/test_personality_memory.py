@@ -16,7 +16,7 @@ from support import SyncASGIClient, Tenant
 from wavestack.bootstrap import Container
 from wavestack.kernel.filelock import hold
 from wavestack.services.personality.memory import importance_of, kind_of
-from wavestack.services.personality.stores import ChromaStore, bring_in_line, memory_store
+from wavestack.services.personality.stores import ChromaIndex, bring_in_line, memory_store
 
 MEMORIES = {
     "diamond": "I hit diamond rank in Valorant last season after a long grind",
@@ -60,6 +60,19 @@ def remember(api: SyncASGIClient, tenant: Tenant, text: str) -> dict[str, str]:
     return dict(made.json())
 
 
+def recall_at_5(
+    api: SyncASGIClient, tenant: Tenant, ids: dict[str, str], asked: dict[str, str]
+) -> float:
+    """The share of questions whose memory (by key) is among the five recalled."""
+    found = 0
+    for question, key in asked.items():
+        hits = api.get(
+            "/api/v1/memory", headers=tenant.headers, params={"query": question, "limit": 5}
+        ).json()["items"]
+        found += ids[key] in [h["memory"]["id"] for h in hits]
+    return found / len(asked)
+
+
 def test_kind_and_importance_come_from_the_wording() -> None:
     assert kind_of("My duo partner Alex plays support") == "relationship"
     assert kind_of("My favorite snack is ramen") == "preference"
@@ -79,14 +92,8 @@ def test_recall_finds_the_right_memory(
 ) -> None:
     monkeypatch.setenv("WAVESTACK_PERSONALITY_MEMORY_INDEX", index)
     ids = {key: remember(api, tenant, text)["id"] for key, text in MEMORIES.items()}
-    found = 0
-    for question, key in QUESTIONS.items():
-        hits = api.get(
-            "/api/v1/memory", headers=tenant.headers, params={"query": question, "limit": 5}
-        ).json()["items"]
-        found += ids[key] in [h["memory"]["id"] for h in hits]
-    recall_at_5 = found / len(QUESTIONS)
-    assert recall_at_5 >= 0.8, recall_at_5
+    found = recall_at_5(api, tenant, ids, QUESTIONS)
+    assert found >= 0.8, found
     theirs = api.get(
         "/api/v1/memory", headers=other_tenant.headers, params={"query": "duo partner"}
     ).json()
@@ -161,12 +168,12 @@ def test_memories_can_live_in_a_chroma_server(
     # A collection that drifted from the database (a crash between the two) is brought in
     # line the first time a process searches it.
     store = memory_store(container.settings)
-    assert isinstance(store, ChromaStore)
-    collection = store.collection(tenant.org_id)
+    assert isinstance(store.index, ChromaIndex)
+    collection = store.index.collection(tenant.org_id, "hash512")
     collection.delete(ids=[ids["snack"]])
     collection.add(ids=["gone-elsewhere"], embeddings=[[0.5] * 512])
     with container.uow(write=False) as uow:
-        assert bring_in_line(uow, tenant.org_id, collection) == (1, 1)
+        assert bring_in_line(uow, tenant.org_id, collection, "hash512") == (1, 1)
     assert held_by(chroma, tenant.org_id) == {ids["snack"], ids["city"]}
 
 
@@ -190,8 +197,8 @@ def test_memories_live_in_the_embedded_chroma_by_default(
     ids = {key: remember(api, tenant, MEMORIES[key])["id"] for key in ("duo", "snack", "city")}
     assert (folder / "chroma.sqlite3").exists()
     store = memory_store(container.settings)
-    assert isinstance(store, ChromaStore)
-    assert store.collection(tenant.org_id).count() == 3
+    assert isinstance(store.index, ChromaIndex)
+    assert store.index.collection(tenant.org_id, "hash512").count() == 3
     hits = api.get(
         "/api/v1/memory", headers=tenant.headers, params={"query": "who is your duo partner"}
     ).json()["items"]

@@ -1,7 +1,8 @@
 """The creator's AI voice in chat, where a moderator switched it on (`!ai on`): it answers
-questions and mentions of the channel, at most once per `ai_chat_seconds` per channel. The
-answer is written off the chat pipeline's thread (a language model may take seconds) and
-is what the personality judged safe to say."""
+questions and mentions of the channel, at most once per `ai_chat_seconds` per channel and
+once per `ai_chat_user_seconds` to one viewer. The answer is written off the chat
+pipeline's thread (a language model may take seconds) and is what the personality judged
+safe to say."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from wavestack.services.bots.runtime import ChatBot, Context
 
 log = get_logger(__name__)
 FEATURE = "ai-chat"
+VIEWERS_KEPT = 4096  # past that, viewers whose wait is over are forgotten
 Answerer = Callable[[ChatBot, str, str, str, str], str | None]
 
 
@@ -61,6 +63,7 @@ class AIChat:
         self.answer = answer
         self._on: dict[tuple[str, str], bool] = {}
         self._last: dict[tuple[str, str], float] = {}
+        self._last_to: dict[tuple[str, str, str], float] = {}
         bot.state[FEATURE] = self
 
     @staticmethod
@@ -90,10 +93,18 @@ class AIChat:
             return None
         if not self._switched_on(ctx.platform, ctx.channel_id):
             return None
-        key, now = (ctx.platform, ctx.channel_id), self.bot.monotonic()
-        if now - self._last.get(key, -1e18) < self.bot.settings.ai_chat_seconds:
+        channel, now = (ctx.platform, ctx.channel_id), self.bot.monotonic()
+        viewer = (ctx.platform, ctx.channel_id, event.author.id)
+        settings = self.bot.settings
+        if now - self._last.get(channel, -1e18) < settings.ai_chat_seconds:
             return None
-        self._last[key] = now
+        if now - self._last_to.get(viewer, -1e18) < settings.ai_chat_user_seconds:
+            return None  # one viewer does not get to keep the voice to themselves
+        if len(self._last_to) >= VIEWERS_KEPT:
+            self._last_to = {
+                k: t for k, t in self._last_to.items() if now - t < settings.ai_chat_user_seconds
+            }
+        self._last[channel] = self._last_to[viewer] = now
         threading.Thread(
             target=self._answer,
             args=(

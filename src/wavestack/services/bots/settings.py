@@ -60,6 +60,9 @@ class BotSettings(BaseSettings):
     ai_chat_seconds: float = Field(
         30.0, ge=0, description="Least time between two AI answers in one channel."
     )
+    ai_chat_user_seconds: float = Field(
+        300.0, ge=0, description="Least time between two AI answers to one viewer."
+    )
     flush_interval_seconds: float = Field(
         0.5, gt=0, description="How often buffered messages and earnings are written."
     )

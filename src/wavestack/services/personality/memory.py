@@ -6,21 +6,23 @@ same, and forgotten when it was unimportant, unused and old."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import defer
 
 from wavestack.kernel.clock import as_utc
 from wavestack.kernel.errors import NotFound
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.personality.embeddings import Embedder
 from wavestack.services.personality.models import Memory
 from wavestack.services.personality.schemas import MemoryHit, MemoryKind, MemoryRead
 from wavestack.services.personality.settings import PersonalitySettings
 from wavestack.services.personality.stores import MemoryStore
-from wavestack.services.personality.vectors import embed, from_bytes, to_bytes
+from wavestack.services.personality.vectors import from_bytes, to_bytes
 
 BASE_IMPORTANCE = {"fact": 7, "preference": 8, "event": 6, "relationship": 9, "other": 5}
 EMPHASIS = re.compile(r"\b(always|never|favou?rite|love|hate|remember)\b", re.IGNORECASE)
@@ -86,7 +88,7 @@ def remember(
 ) -> MemoryRead:
     """Keep a memory; its kind and importance are worked out from its wording unless given."""
     kind = kind or kind_of(text)
-    vector = embed(text)
+    vector = store.embedder.embed(text)
     with uow:
         memory = Memory(
             org_id=org_id,
@@ -94,6 +96,7 @@ def remember(
             kind=kind,
             importance=importance or importance_of(text, kind),
             vector=to_bytes(vector),
+            embedding=store.embedder.name,
         )
         uow.session.add(memory)
         uow.session.flush()
@@ -116,7 +119,7 @@ def recall(
     a tenth) and recency (0.995 per hour since last used), weighed. Recalling one counts as
     using it (it stays recent)."""
     with uow:
-        nearest = store.search(uow, org_id, embed(query), max(CANDIDATES, limit))
+        nearest = store.search(uow, org_id, store.embedder.embed(query), max(CANDIDATES, limit))
         nearest = [(memory_id, score) for memory_id, score in nearest if score > 0]
         if not nearest:
             return []
@@ -196,7 +199,9 @@ def consolidate(uow: UnitOfWork, *, org_id: str, store: MemoryStore, similarity:
     with uow:
         memories = list(
             uow.session.scalars(
-                select(Memory).where(Memory.org_id == org_id).order_by(Memory.created_at)
+                select(Memory)
+                .where(Memory.org_id == org_id, Memory.embedding == store.embedder.name)
+                .order_by(Memory.created_at)
             )
         )
         merged: set[str] = set()
@@ -248,3 +253,37 @@ def prune(
         uow.commit()
     store.removed(org_id, gone)
     return len(gone)
+
+
+def reembed(
+    uow: Callable[..., UnitOfWork],
+    *,
+    embedder: Embedder,
+    batch: int = 256,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Give every memory (of every organization) made with another embedding a vector of
+    `embedder`'s; returns how many. Each batch commits on its own, so a run that was stopped
+    goes on where it was. (A running install's Chroma takes the new vectors on its first
+    search of an organization after a restart.)"""
+    other = Memory.embedding != embedder.name
+    with uow(write=False) as counting:
+        total = counting.session.scalar(select(func.count()).select_from(Memory).where(other))
+    done = 0
+    while True:
+        with uow() as work:
+            rows = list(
+                work.session.scalars(
+                    select(Memory).options(defer(Memory.vector)).where(other).limit(batch)
+                )
+            )
+            if not rows:
+                return done
+            vectors = embedder.embed_many([m.text for m in rows])
+            for row, vector in zip(rows, vectors, strict=True):
+                row.vector = to_bytes(vector)
+                row.embedding = embedder.name
+            work.commit()
+        done += len(rows)
+        if progress is not None:
+            progress(done, max(total or 0, done))

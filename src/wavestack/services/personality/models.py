@@ -66,7 +66,7 @@ class Generation(Base):
 
 class Memory(Base):
     """Something worth remembering about the creator, with how much it matters and when it
-    was last of use; its vector is the embedding of its text."""
+    was last of use; its vector is the embedding of its text, by the embedding named."""
 
     __tablename__ = "personality_memories"
     __table_args__ = (Index("ix_personality_memories_org_created", "org_id", "created_at"),)
@@ -77,6 +77,7 @@ class Memory(Base):
     kind: Mapped[str] = mapped_column(String(16))  # fact, preference, event, relationship, other
     importance: Mapped[int]  # 1 to 10
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    embedding: Mapped[str] = mapped_column(String(32), server_default="hash512")
     access_count: Mapped[int] = mapped_column(default=0)
     last_accessed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

