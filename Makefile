@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The suite runs on every core (two on CI); each worker has its own database and data dirs.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint fmt typecheck bench clean
 

@@ -5,6 +5,7 @@ catchphrases and emoji, a third of them answers to a viewer's question), learns 
 the service in batches, then times `--runs` generations of each content type and as many
 chat answers (half close to a past question, half not): p50, p95 and max in milliseconds.
 The first generation after learning builds the style model; it is reported apart (cold).
+Retrieval quality is recall@5 on the tests' labelled set (`tests/data/memory_recall.json`).
 Then `--memories` memories are stored in the database and `--runs` recalls timed through
 the `--index` (`chroma`: the embedded Chroma `make run` uses; `database`: read into the
 process). The first recall builds the organization's index from the database (Chroma's
@@ -45,6 +46,7 @@ from wavestack.services.personality.settings import PersonalitySettings
 from wavestack.services.personality.stores import MemoryStore
 from wavestack.services.personality.vectors import to_bytes
 
+LABELLED = Path(__file__).parent.parent / "tests" / "data" / "memory_recall.json"
 WORDS = (  # noqa: SIM905 - a word list
     "ranked grind tonight clutch diamond map squad chat stream clip vibes snacks headset "
     "friday game win loss carry team boss raid loot build patch meta aim rotate push hold "
@@ -84,6 +86,34 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2),
         "max_ms": round(ordered[-1] * 1000, 2),
     }
+
+
+def retrieval_quality(container: Any, store: MemoryStore) -> dict[str, float]:
+    """recall@5 on the labelled set of the tests: its questions, and those that share no
+    word with their memory; memories of a fresh organization, through the store."""
+    labelled = json.loads(LABELLED.read_text())
+    org = auth.create_organization(container.uow(), auth.OrganizationCreate(name="quality"))
+    ids = {
+        key: memory.remember(container.uow(), org_id=org.id, text=text, store=store).id
+        for key, text in labelled["memories"].items()
+    }
+    weights = memory.weights_of(PersonalitySettings())
+    result = {}
+    for name in ("questions", "paraphrases"):
+        found = 0
+        for question, key in labelled[name].items():
+            hits = memory.recall(
+                container.uow(),
+                org_id=org.id,
+                query=question,
+                limit=5,
+                store=store,
+                weights=weights,
+                now=utcnow(),
+            )
+            found += ids[key] in [hit.memory.id for hit in hits]
+        result[f"recall_at_5_{name}"] = round(found / len(labelled[name]), 3)
+    return result
 
 
 def recall_timings(
@@ -221,6 +251,7 @@ def main() -> None:
             asked.append(time.perf_counter() - begin)
         result["chat"] = percentiles(asked)
         result["index"], result["embedding"] = args.index, args.embedding
+        result |= retrieval_quality(container, store)
         result |= recall_timings(container, org.id, args.memories, args.runs, rng, store)
         container.close()
     print(json.dumps(result, indent=2))

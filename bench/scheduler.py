@@ -3,18 +3,23 @@
 `--items` queue items (default 10,000) fall due evenly over `--spread` seconds; the scheduler
 (polling every `--poll` seconds) claims them and queues one publish job each, which job
 worker threads run through the real `local` publisher (media copied, metadata, feed and page
-rewritten). It reports the time from each item's due time to its dispatch (claimed, and its
-publish job queued in the same commit) and to the start of its publish job (p50, p99, max),
-and items published per second over the run.
+rewritten). With `--worker-processes N` the workers run in N processes of their own (as
+`wavestack worker` does) and the scheduler's process runs one worker thread beside it;
+otherwise all of it shares one process (as `wavestack up`). It reports the time from each
+item's due time to its dispatch (claimed, and its publish job queued in the same commit) and
+to the start of its publish job (p50, p99, max), and items published per second over the run.
 
     python bench/scheduler.py [--items 10000] [--spread 20] [--poll 1.0] [--workers 4]
+                              [--worker-processes 0]
                               [--postgres postgresql://... --redis redis://...]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import os
 import statistics
 import tempfile
@@ -133,12 +138,26 @@ def percentiles(name: str, lags: list[float]) -> dict[str, float]:
     }
 
 
+def work(settings: Settings, namespace: str, started: Stamps, items: int, out: Path) -> None:
+    """A worker process (forked: the publisher's instrument is in place): run jobs until
+    every item has started somewhere, then hand over its stamps."""
+    container = bootstrap(settings, namespace=namespace)
+    with background_roles(container, frozenset({Role.worker})):
+        deadline = time.time() + 900
+        while not out.with_suffix(".stop").exists() and time.time() < deadline:
+            out.write_text(json.dumps(started))
+            time.sleep(0.5)
+    container.close()
+    out.write_text(json.dumps(started))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--spread", type=float, default=20.0, help="seconds the due times span")
     parser.add_argument("--poll", type=float, default=1.0, help="scheduler poll interval")
     parser.add_argument("--workers", type=int, default=4, help="job worker threads")
+    parser.add_argument("--worker-processes", type=int, default=0, help="worker processes")
     parser.add_argument("--postgres", help="PostgreSQL URL (default: SQLite in a temp dir)")
     parser.add_argument("--redis", help="Redis URL for the job queue (default: SQLite)")
     args = parser.parse_args()
@@ -154,27 +173,50 @@ def main() -> None:
             worker_threads=args.workers,
         )
         os.environ["WAVESTACK_PUBLISHING_POLL_SECONDS"] = str(args.poll)
-        container = bootstrap(settings, namespace=f"bench-sched-{new_id()[-8:]}")
+        namespace = f"bench-sched-{new_id()[-8:]}"
+        container = bootstrap(settings, namespace=namespace)
         upgrade(container.db.engine)
         due = seed(container, args.items, args.spread)
-        with background_roles(container, frozenset({Role.scheduler, Role.worker})):
+        outs = [Path(tmp) / f"worker-{n}.json" for n in range(args.worker_processes)]
+        fork = multiprocessing.get_context("fork")
+        children = [
+            fork.Process(target=work, args=(settings, namespace, started, args.items, out))
+            for out in outs
+        ]
+        for child in children:
+            child.start()
+        roles = {Role.scheduler} | ({Role.worker} if not children else set())
+
+        def everywhere() -> dict[str, float]:
+            found = dict(started)
+            for out in outs:
+                with contextlib.suppress(OSError, ValueError):
+                    found.update(json.loads(out.read_text()))
+            return found
+
+        with background_roles(container, frozenset(roles)):
             deadline = time.time() + args.spread + 600
-            while len(started) < args.items and time.time() < deadline:
+            while len(everywhere()) < args.items and time.time() < deadline:
                 time.sleep(0.2)
             finished = time.time()
+        for out, child in zip(outs, children, strict=True):
+            out.with_suffix(".stop").touch()
+            child.join()
         container.close()
+        begun = everywhere()
 
     result = {
         "items": args.items,
-        "published": len(started),
+        "published": len(begun),
         "spread_s": args.spread,
         "poll_s": args.poll,
         "workers": args.workers,
+        "worker_processes": args.worker_processes,
         "database": "postgresql" if args.postgres else "sqlite",
         "jobs": "redis" if args.redis else "sqlite",
         **percentiles("due_to_dispatch", [dispatched[i] - due[i] for i in dispatched]),
-        **percentiles("due_to_start", [started[i] - due[i] for i in started]),
-        "items_per_s": round(len(started) / max(finished - min(due.values()), 1e-9), 1),
+        **percentiles("due_to_start", [begun[i] - due[i] for i in begun]),
+        "items_per_s": round(len(begun) / max(finished - min(due.values()), 1e-9), 1),
     }
     print(json.dumps(result, indent=2))
 

@@ -628,7 +628,7 @@ def _follow_clip(container: Container, org_id: str, job_id: str) -> clipper.Clip
 @memory_app.command("reembed")
 def memory_reembed(data_dir: DataDir = None) -> None:
     """Give memories made with another embedding vectors of the one now set
-    (WAVESTACK_PERSONALITY_EMBEDDING); restart a running install after."""
+    (WAVESTACK_PERSONALITY_EMBEDDING); a running install takes them within a minute."""
     with _container(data_dir) as container:
         embedder = personality.embedder(personality.PersonalitySettings().embedding)
         columns = (TextColumn("embedding"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())

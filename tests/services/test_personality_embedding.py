@@ -7,27 +7,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from test_personality_memory import MEMORIES, QUESTIONS, recall_at_5, remember
+from test_personality_memory import MEMORIES, PARAPHRASES, QUESTIONS, recall_at_5, remember
 from typer.testing import CliRunner
 
 from support import SyncASGIClient, Tenant
 from wavestack.bootstrap import Container
 from wavestack.cli import app
-
-PARAPHRASES = {  # no word of the question is in its memory
-    "any pets at home?": "pet",
-    "which city is home for you?": "city",
-    "how much caffeine do you need?": "coffee",
-    "who is your teammate?": "duo",
-    "what frightens you?": "fear",
-    "what do you eat while live?": "snack",
-    "which days are you live?": "schedule",
-    "did you raise funds for a good cause?": "charity",
-    "what is your display refresh rate?": "setup",
-    "do you use licensed songs?": "music",
-    "did you compete at university?": "team",
-    "what are you aiming for in ranked?": "goal",
-}
+from wavestack.services.personality import stores
 
 
 def test_the_learned_embedding_finds_memories_by_meaning(
@@ -50,6 +36,18 @@ def test_memories_of_another_embedding_are_reembedded(
 
     assert embeddings() == ["hash512"] * 3
     monkeypatch.setenv("WAVESTACK_PERSONALITY_EMBEDDING", "minilm")
+    monkeypatch.setattr(stores, "RECHECK_SECONDS", 0.0)
+
+    def pets() -> list[str]:
+        return [
+            hit["memory"]["id"]
+            for hit in api.get(
+                "/api/v1/memory", headers=tenant.headers, params={"query": "any pets at home?"}
+            ).json()["items"]
+        ]
+
+    assert pets() == []  # none has a vector of this embedding yet
+    monkeypatch.setenv("WAVESTACK_DATABASE_URL", container.settings.resolved_database_url)
     data_dir = str(container.settings.data_dir)
     result = CliRunner().invoke(app, ["memory", "reembed", "--data-dir", data_dir])
     assert result.exit_code == 0, result.output
@@ -57,7 +55,4 @@ def test_memories_of_another_embedding_are_reembedded(
     assert embeddings() == ["minilm384"] * 3
     again = CliRunner().invoke(app, ["memory", "reembed", "--data-dir", data_dir])
     assert "0 memories now have minilm384 vectors" in again.output
-    hits = api.get(
-        "/api/v1/memory", headers=tenant.headers, params={"query": "any pets at home?"}
-    ).json()["items"]
-    assert hits[0]["memory"]["id"] == ids["pet"]
+    assert pets()[0] == ids["pet"]  # the running index takes them on its next check

@@ -4,8 +4,10 @@ merged, the unimportant, unused and old forgotten; each organization's own."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -18,40 +20,11 @@ from wavestack.kernel.filelock import hold
 from wavestack.services.personality.memory import importance_of, kind_of
 from wavestack.services.personality.stores import ChromaIndex, bring_in_line, memory_store
 
-MEMORIES = {
-    "diamond": "I hit diamond rank in Valorant last season after a long grind",
-    "snack": "My favorite stream snack is spicy ramen, always",
-    "duo": "My duo partner Alex plays support and has been with me since day one",
-    "schedule": "I stream every Tuesday, Thursday and Saturday at 8pm",
-    "setup": "I play on a 240hz monitor with a wireless mouse",
-    "charity": "Last month we raised money for the animal shelter charity stream",
-    "game": "I love playing horror games late at night",
-    "pet": "My cat Miso sleeps on the desk during streams",
-    "music": "I never play copyrighted music on stream",
-    "city": "I live in Berlin and moved here three years ago",
-    "coffee": "I drink way too much coffee before long streams",
-    "mouse": "My mouse sensitivity is 800 dpi with 0.35 in game",
-    "team": "I was on a college esports team for two years",
-    "fear": "I hate jump scares even though I play horror games",
-    "goal": "My goal this year is reaching radiant rank",
-}
-QUESTIONS = {
-    "what rank did you reach last season?": "diamond",
-    "what snack do you eat on stream": "snack",
-    "who is your duo partner": "duo",
-    "when do you stream during the week": "schedule",
-    "what monitor do you play on": "setup",
-    "did you do a charity stream": "charity",
-    "what games do you like at night": "game",
-    "do you have a cat": "pet",
-    "why no music on stream": "music",
-    "where do you live": "city",
-    "what mouse sensitivity dpi": "mouse",
-    "were you ever on an esports team": "team",
-    "what is your goal this year": "goal",
-    "how much coffee do you drink": "coffee",
-    "do jump scares get you": "fear",
-}
+# A labelled set: what the creator said, and questions each about one of them.
+LABELLED = json.loads((Path(__file__).parent.parent / "data" / "memory_recall.json").read_text())
+MEMORIES: dict[str, str] = LABELLED["memories"]
+QUESTIONS: dict[str, str] = LABELLED["questions"]  # question -> the key of its memory
+PARAPHRASES: dict[str, str] = LABELLED["paraphrases"]  # none shares a word with its memory
 
 
 def remember(api: SyncASGIClient, tenant: Tenant, text: str) -> dict[str, str]:

@@ -264,8 +264,7 @@ def reembed(
 ) -> int:
     """Give every memory (of every organization) made with another embedding a vector of
     `embedder`'s; returns how many. Each batch commits on its own, so a run that was stopped
-    goes on where it was. (A running install's Chroma takes the new vectors on its first
-    search of an organization after a restart.)"""
+    goes on where it was. (A running install's Chroma index notices within a minute.)"""
     other = Memory.embedding != embedder.name
     with uow(write=False) as counting:
         total = counting.session.scalar(select(func.count()).select_from(Memory).where(other))

@@ -12,6 +12,7 @@ the index over them is, as the settings say:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,7 @@ IndexKind = Literal["chroma", "database"]
 EMBEDDED_FOLDER = "chroma"
 LOCK_FILE = "wavestack.lock"
 PAGE = 5000  # ids read, or vectors written, per call when bringing a collection in line
+RECHECK_SECONDS = 60.0  # how often a collection's count is held against the database's
 
 
 class Index(Protocol):
@@ -129,7 +131,7 @@ class ChromaIndex:
         self._client = client
         self._on_close = on_close
         self._collections: dict[tuple[str, str], Collection] = {}
-        self._in_line: set[tuple[str, str]] = set()
+        self._checked: dict[tuple[str, str], float] = {}  # when, by the monotonic clock
         self._lock = threading.Lock()
 
     def collection(self, org_id: str, space: str) -> Collection:
@@ -150,10 +152,15 @@ class ChromaIndex:
         self, uow: UnitOfWork, org_id: str, space: str, vector: Vector, k: int
     ) -> list[tuple[str, float]]:
         collection = self.collection(org_id, space)
-        if (org_id, space) not in self._in_line:
-            bring_in_line(uow, org_id, collection, space)
+        key, now = (org_id, space), time.monotonic()
+        with self._lock:
+            checked = self._checked.get(key)
+        if checked is None or now - checked >= RECHECK_SECONDS:
+            # In full the first time; then, now and again, when the counts differ (memories
+            # re-embedded by `wavestack memory reembed`, say).
+            bring_in_line(uow, org_id, collection, space, unless_counts_match=checked is not None)
             with self._lock:
-                self._in_line.add((org_id, space))
+                self._checked[key] = now
         found = collection.query(
             query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
         )
@@ -178,16 +185,22 @@ class ChromaIndex:
 
 
 def bring_in_line(
-    uow: UnitOfWork, org_id: str, collection: Collection, embedding: str
+    uow: UnitOfWork,
+    org_id: str,
+    collection: Collection,
+    embedding: str,
+    *,
+    unless_counts_match: bool = False,
 ) -> tuple[int, int]:
     """Make the collection hold exactly the organization's memories of that embedding in
     the database: those a crash left out are added, those forgotten elsewhere removed.
-    Returns (added, removed)."""
-    known = set(
-        uow.session.scalars(
-            select(Memory.id).where(Memory.org_id == org_id, Memory.embedding == embedding)
-        )
-    )
+    Returns (added, removed). `unless_counts_match`: nothing is read when both hold as many."""
+    mine = (Memory.org_id == org_id, Memory.embedding == embedding)
+    if unless_counts_match:
+        count = uow.session.scalar(select(func.count()).select_from(Memory).where(*mine))
+        if count == collection.count():
+            return 0, 0
+    known = set(uow.session.scalars(select(Memory.id).where(*mine)))
     held: set[str] = set()
     while page := collection.get(include=[], limit=PAGE, offset=len(held))["ids"]:
         held.update(page)
