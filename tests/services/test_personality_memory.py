@@ -18,7 +18,12 @@ from support import SyncASGIClient, Tenant
 from wavestack.bootstrap import Container
 from wavestack.kernel.filelock import hold
 from wavestack.services.personality.memory import importance_of, kind_of
-from wavestack.services.personality.stores import ChromaIndex, bring_in_line, memory_store
+from wavestack.services.personality.stores import (
+    ChromaIndex,
+    DatabaseIndex,
+    bring_in_line,
+    memory_store,
+)
 
 # A labelled set: what the creator said, and questions each about one of them.
 LABELLED = json.loads((Path(__file__).parent.parent / "data" / "memory_recall.json").read_text())
@@ -158,16 +163,8 @@ def held_by(chroma: FakeChroma, org_id: str) -> set[str]:
 def test_memories_live_in_the_embedded_chroma_by_default(
     api: SyncASGIClient, container: Container, tenant: Tenant
 ) -> None:
-    folder = container.settings.data_dir / "chroma"
-    folder.mkdir(parents=True)
-    other_process = hold(folder / "wavestack.lock")  # as `wavestack api` beside `up` would
-    assert other_process is not None
-    refused = api.post("/api/v1/memory", headers=tenant.headers, json={"text": "I live in Berlin"})
-    assert refused.status_code == 503
-    assert "open in another process" in refused.json()["error"]["message"]
-    other_process.release()
-
     ids = {key: remember(api, tenant, MEMORIES[key])["id"] for key in ("duo", "snack", "city")}
+    folder = container.settings.data_dir / "chroma"
     assert (folder / "chroma.sqlite3").exists()
     store = memory_store(container.settings)
     assert isinstance(store.index, ChromaIndex)
@@ -177,3 +174,21 @@ def test_memories_live_in_the_embedded_chroma_by_default(
     ).json()["items"]
     assert hits[0]["memory"]["id"] == ids["duo"]
     assert hold(folder / "wavestack.lock") is None  # kept while this process has it open
+
+
+def test_a_process_that_finds_the_embedded_chroma_taken_searches_the_database(
+    api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    folder = container.settings.data_dir / "chroma"
+    folder.mkdir(parents=True)
+    other_process = hold(folder / "wavestack.lock")  # as `up` beside an API worker would
+    assert other_process is not None
+    try:
+        ids = {key: remember(api, tenant, MEMORIES[key])["id"] for key in ("duo", "city")}
+        assert isinstance(memory_store(container.settings).index, DatabaseIndex)
+        hits = api.get(
+            "/api/v1/memory", headers=tenant.headers, params={"query": "who is your duo partner"}
+        ).json()["items"]
+        assert hits[0]["memory"]["id"] == ids["duo"]
+    finally:
+        other_process.release()

@@ -1,10 +1,12 @@
 """Where memory vectors are searched. The database keeps every memory with its vector;
 the index over them is, as the settings say:
 
-- `chroma`: Chroma, embedded (`PersistentClient` in `<data dir>/chroma`, for the one
-  process that runs the install) or a Chroma server (`WAVESTACK_CHROMA_URL`, for several).
-  One collection per organization, so a search never sees another's vectors and needs no
-  filter; it is brought in line with the database the first time a process searches it.
+- `chroma`: Chroma, embedded (`PersistentClient` in `<data dir>/chroma`, opened by the
+  first process of the install; any other searches the database's vectors) or a Chroma
+  server (`WAVESTACK_CHROMA_URL`, shared by every process). One collection per
+  organization, so a search never sees another's vectors and needs no filter; it is
+  brought in line with the database the first time a process searches it, and again when
+  the counts differ (checked once a minute).
 - `database`: each organization's vectors read from the database into this process and
   compared all at once.
 """
@@ -24,8 +26,8 @@ import numpy as np
 from sqlalchemy import func, select
 
 from wavestack.kernel.config import Settings
-from wavestack.kernel.errors import Unavailable
 from wavestack.kernel.filelock import hold
+from wavestack.kernel.logging import get_logger
 from wavestack.kernel.uow import UnitOfWork
 from wavestack.services.personality.embeddings import Embedder, embedder
 from wavestack.services.personality.models import Memory
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
+log = get_logger(__name__)
 IndexKind = Literal["chroma", "database"]
 EMBEDDED_FOLDER = "chroma"
 LOCK_FILE = "wavestack.lock"
@@ -259,11 +262,15 @@ def _open(location: Location) -> Index:
     # Chroma's embedded files take one process: a second one writing would corrupt them.
     held = hold(folder / LOCK_FILE)
     if held is None:
-        raise Unavailable(
-            f"the embedded Chroma in {folder} is open in another process; with several "
-            "processes set WAVESTACK_CHROMA_URL (a Chroma server) or "
-            "WAVESTACK_PERSONALITY_MEMORY_INDEX=database"
+        # Another process of the install (an API worker, say) has it: search the database's
+        # vectors here instead. Both read the same memories; the Chroma one takes what this
+        # process stores at its next count check.
+        log.warning(
+            "the embedded Chroma is open in another process: this one searches the "
+            "database; set WAVESTACK_CHROMA_URL for one index shared by all",
+            folder=str(folder),
         )
+        return DatabaseIndex()
     try:
         client = chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())  # type: ignore[arg-type]
     except Exception:
