@@ -60,6 +60,8 @@ class FakeMeta:
     fail_processing: str | None = None  # the next video container ends ERROR with this
     throttled: int = 0  # this many calls answer "Application request limit reached"
     drop_publishing: bool = False  # the next publishing call is done, its answer lost
+    quota_total: int = 50  # the account's content publishing limit in 24 hours
+    published_elsewhere: int = 0  # posts made through the API by other apps today
 
     def page_token(self, page_id: str = PAGE["id"]) -> str:
         token = f"EAAPage{secrets.token_hex(6)}"
@@ -88,6 +90,10 @@ class FakeMeta:
             return httpx.Response(200, json={"data": [self._page(p) for p in self.pages]})
         if request.method == "GET" and not edge:
             return self._read(node, query)
+        if (request.method, node, edge) == ("GET", INSTAGRAM["id"], "content_publishing_limit"):
+            used = len(self.published) + self.published_elsewhere
+            config = {"quota_total": self.quota_total, "quota_duration": 86400}
+            return httpx.Response(200, json={"data": [{"quota_usage": used, "config": config}]})
         if (request.method, node, edge) == ("GET", INSTAGRAM["id"], "media"):
             return self._recent(int(query.get("limit", "25")))
         form = _form(request)

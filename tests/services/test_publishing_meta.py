@@ -7,7 +7,7 @@ post of several photos."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +16,15 @@ import pytest
 from fakes.http import served
 from fakes.meta import INSTAGRAM, PAGE, VERSION, FakeMeta
 from fakes.oauth import consenting_browser
-from support import SyncASGIClient, Tenant, free_port, make_asset, make_project, set_settings
+from support import (
+    SyncASGIClient,
+    Tenant,
+    free_port,
+    make_asset,
+    make_project,
+    outbox_job_etas,
+    set_settings,
+)
 from wavestack.bootstrap import Container
 from wavestack.connect import ConnectFailed, connect_facebook, connect_instagram
 from wavestack.kernel.ids import new_id
@@ -190,6 +198,24 @@ def test_a_throttle_is_retried_and_a_dead_token_fails(
         "Meta no longer accepts the facebook connection (expired or revoked): connect it "
         "again (wavestack connect facebook)"
     )
+
+
+def test_a_used_up_publishing_limit_makes_the_post_wait(
+    connected: FakeMeta, api: SyncASGIClient, container: Container, tenant: Tenant
+) -> None:
+    connected.published_elsewhere = 49  # by other tools today: one post is left
+    assert publish_now(api, container, tenant, [VIDEO], ["instagram"])["status"] == "published"
+    before = datetime.now(UTC)
+    waiting = publish_now(api, container, tenant, [VIDEO], ["instagram"])
+    delivery = waiting["deliveries"]["instagram"]
+    assert delivery["status"] == "pending"
+    assert delivery["error"].startswith(
+        "Instagram's publishing limit is used up (50 of 50 in 24 hours): trying again at "
+    )
+    eta = outbox_job_etas(container, "publishing.publish")[-1]
+    assert eta is not None
+    assert timedelta(minutes=59) < eta - before < timedelta(minutes=61)
+    assert len(connected.containers) == 1  # nothing was made for the waiting post
 
 
 def test_images_need_a_public_address(

@@ -136,6 +136,16 @@ class GraphClient:
 
     # --- Instagram ------------------------------------------------------------------------
 
+    def ig_quota(self, ig_user: str) -> tuple[int, int]:
+        """The account's content publishing limit: posts published through the API in the
+        last 24 hours, and how many it may publish (0: Meta did not say)."""
+        found = self._call(
+            "GET", f"{ig_user}/content_publishing_limit", params={"fields": "quota_usage,config"}
+        )
+        entry = (found.get("data") or [{}])[0]
+        config = entry.get("config") or {}
+        return int(entry.get("quota_usage") or 0), int(config.get("quota_total") or 0)
+
     def ig_container(self, ig_user: str, fields: dict[str, str]) -> dict[str, Any]:
         """Make a media container (`id`, and `uri` to send a video to when resumable)."""
         return self._call("POST", f"{ig_user}/media", data=fields)

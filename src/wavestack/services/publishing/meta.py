@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
+from wavestack.kernel.logging import get_logger
 from wavestack.kernel.storage import FileStorage
 from wavestack.providers.meta import GraphClient, MetaError, MetaUnconfirmed
 from wavestack.services import content_queue
@@ -22,11 +23,14 @@ from wavestack.services.publishing.publishers import (
     Published,
     PublishFailed,
     PublishUnconfirmed,
+    RateLimited,
     check_fits,
     local_media,
 )
 
+log = get_logger(__name__)
 ClientFor = Callable[[str], tuple[GraphClient, str]]  # org id -> (client, account id)
+QUOTA_WAIT_SECONDS = 3600  # Meta's limit is over a rolling 24 hours: look again in an hour
 
 
 def refusal(exc: MetaError, platform: str, ref: str | None = None) -> Exception:
@@ -66,6 +70,7 @@ class InstagramPublisher:
         then publish it once."""
         check_fits("instagram", item, assets)
         client, account = self.client_for(item.org_id)
+        self._within_quota(client, account)
         try:
             if len(assets) == 1:
                 container = self._container(client, account, assets[0], {"caption": _caption(item)})
@@ -86,6 +91,21 @@ class InstagramPublisher:
         except MetaError as exc:
             raise refusal(exc, self.platform) from exc
         return self._publish(client, account, container)
+
+    def _within_quota(self, client: GraphClient, account: str) -> None:
+        """Wait while the account's 24-hour publishing limit is used up (posts made
+        elsewhere count too). A dead token or Meta's trouble goes as on any call; a limit
+        Meta will not show is not held against the post."""
+        try:
+            used, total = client.ig_quota(account)
+        except MetaError as exc:
+            if exc.token_invalid or exc.retryable:
+                raise refusal(exc, self.platform) from exc
+            log.info("Instagram's publishing limit could not be read", error=str(exc))
+            return
+        if total and used >= total:
+            reason = f"Instagram's publishing limit is used up ({used} of {total} in 24 hours)"
+            raise RateLimited(self.platform, QUOTA_WAIT_SECONDS, reason)
 
     def _publish(self, client: GraphClient, account: str, container: str) -> Published:
         """Publish a finished container (Meta publishes one container once, at most)."""

@@ -46,11 +46,12 @@ class RateLimited(Exception):
     """The platform asked to slow down: the publish is tried again at `retry_at` (or a
     minute on, when it did not say), not counted as a failure."""
 
-    def __init__(self, platform: str, retry_after: float | None) -> None:
+    def __init__(self, platform: str, retry_after: float | None, reason: str = "") -> None:
         wait = timedelta(seconds=retry_after if retry_after is not None else 60)
         self.retry_at = utcnow() + wait
         super().__init__(
-            f"{platform} asked to slow down: trying again at {self.retry_at:%H:%M:%S} UTC"
+            f"{reason or f'{platform} asked to slow down'}: trying again at "
+            f"{self.retry_at:%H:%M:%S} UTC"
         )
 
 
