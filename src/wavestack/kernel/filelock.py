@@ -15,9 +15,9 @@ from typing import IO
 class HeldLock:
     """A lock file this process holds until `release`."""
 
-    def __init__(self, handle: IO[bytes] | None, release: threading.Lock | None = None) -> None:
+    def __init__(self, handle: IO[bytes] | None, thread_lock: threading.Lock | None = None) -> None:
         self._handle = handle
-        self._thread_lock = release
+        self._thread_lock = thread_lock
 
     def release(self) -> None:
         """Let another process have it."""

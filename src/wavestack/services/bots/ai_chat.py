@@ -7,7 +7,6 @@ safe to say."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Annotated
 
 from sqlalchemy import delete
@@ -20,13 +19,6 @@ from wavestack.services.bots.runtime import ChatBot, Context
 log = get_logger(__name__)
 FEATURE = "ai-chat"
 VIEWERS_KEPT = 4096  # past that, viewers whose wait is over are forgotten
-Answerer = Callable[[ChatBot, str, str, str, str], str | None]
-
-
-def _personality(bot: ChatBot, user_id: str, text: str, platform: str, channel: str) -> str | None:
-    if bot.ports.answer is None:
-        return None
-    return bot.ports.answer(user_id, text, platform, channel)
 
 
 @command("ai", permission=Level.moderator)
@@ -58,9 +50,8 @@ def ai(ctx: Context, state: Annotated[str, Choice("on", "off")]) -> str:
 class AIChat:
     """Answers in the creator's voice, in channels that asked for it."""
 
-    def __init__(self, bot: ChatBot, answer: Answerer = _personality) -> None:
+    def __init__(self, bot: ChatBot) -> None:
         self.bot = bot
-        self.answer = answer
         self._on: dict[tuple[str, str], bool] = {}
         self._last: dict[tuple[str, str], float] = {}
         self._last_to: dict[tuple[str, str, str], float] = {}
@@ -127,8 +118,11 @@ class AIChat:
     def _answer(
         self, user_id: str, name: str, text: str, platform: str, channel_id: str, reply_to: str
     ) -> None:
+        answer = self.bot.ports.answer
+        if answer is None:
+            return
         try:
-            said = self.answer(self.bot, user_id, text, platform, channel_id)
+            said = answer(user_id, text, platform, channel_id)
         except Exception:
             log.exception("the AI voice failed")
             return

@@ -85,7 +85,8 @@ def complete(
     are counted in the caller's transaction. LLMError when no provider answered."""
     settings = settings or GatewaySettings()
     key = _key(org_id, llm, messages, max_tokens, temperature)
-    if use_cache and settings.cache_seconds > 0:
+    use_cache = use_cache and settings.cache_seconds > 0 and settings.cache_entries > 0
+    if use_cache:
         found = ANSWERS.get(key, settings.cache_seconds)
         if found is not None:
             return found, True
@@ -94,7 +95,7 @@ def complete(
         answer = llm.complete(messages, max_tokens=max_tokens, temperature=temperature)
         _count(uow, org_id, answer)
         uow.commit()
-    if use_cache and settings.cache_seconds > 0 and settings.cache_entries > 0:
+    if use_cache:
         ANSWERS.put(key, answer, settings.cache_entries)
     return answer, False
 
@@ -115,7 +116,8 @@ def stream(
     counted once the answer is whole."""
     settings = settings or GatewaySettings()
     key = _key(org_id, llm, messages, max_tokens, temperature)
-    if use_cache and settings.cache_seconds > 0:
+    use_cache = use_cache and settings.cache_seconds > 0 and settings.cache_entries > 0
+    if use_cache:
         found = ANSWERS.get(key, settings.cache_seconds)
         if found is not None:
             yield found.text
@@ -130,7 +132,7 @@ def stream(
         with uow:
             _count(uow, org_id, piece)
             uow.commit()
-        if use_cache and settings.cache_seconds > 0 and settings.cache_entries > 0:
+        if use_cache:
             ANSWERS.put(key, piece, settings.cache_entries)
         yield piece, False
 

@@ -237,16 +237,13 @@ def location_of(settings: Settings, index: IndexKind) -> Location:
     return Location("embedded", str((settings.data_dir / EMBEDDED_FOLDER).resolve()))
 
 
-def _chroma_settings() -> object:
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False)
-
-
 def _open(location: Location) -> Index:
     if location.kind == "database":
         return DatabaseIndex()
     import chromadb  # only when Chroma is used: it takes a second to import
+    from chromadb.config import Settings as ChromaSettings
+
+    no_telemetry = ChromaSettings(anonymized_telemetry=False)
 
     if location.kind == "server":
         parts = urlsplit(location.where)
@@ -254,7 +251,7 @@ def _open(location: Location) -> Index:
             host=parts.hostname or "127.0.0.1",
             port=parts.port or (443 if parts.scheme == "https" else 8000),
             ssl=parts.scheme == "https",
-            settings=_chroma_settings(),  # type: ignore[arg-type]
+            settings=no_telemetry,
         )
         return ChromaIndex(client)
     folder = Path(location.where)
@@ -272,7 +269,7 @@ def _open(location: Location) -> Index:
         )
         return DatabaseIndex()
     try:
-        client = chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())  # type: ignore[arg-type]
+        client = chromadb.PersistentClient(path=str(folder), settings=no_telemetry)
     except Exception:
         held.release()
         raise
